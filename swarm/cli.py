@@ -1,0 +1,219 @@
+"""The ``swarm`` command.
+
+    swarm simulate --nodes 100000 --protocol push-pull --seeds 20
+    swarm simulate --scenario examples.toml --set protocol.fanout=2 --out data/run.parquet
+    swarm protocols
+    swarm topologies
+
+Bad input prints one line, ``swarm: error: <field> = <value>: <what is allowed>``, and exits
+with code 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from typing import Any
+
+import click
+import numpy as np
+import pandas as pd
+
+from swarm.config import Scenario, describe_param, parse_value
+from swarm.errors import ConfigError
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+QUANTILES = (("q05", 0.05), ("q25", 0.25), ("median", 0.5), ("q75", 0.75), ("q95", 0.95))
+
+
+def _fail(message: str) -> None:
+    click.echo(f"swarm: error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="swarm")
+def main() -> None:
+    """Simulate gossip and failure recovery in swarms of thousands to millions of nodes."""
+
+
+def _scenario_from_cli(
+    scenario_file: str | None, flags: dict[str, Any], settings: tuple[str, ...]
+) -> Scenario:
+    data: dict[str, Any] = {}
+    if scenario_file:
+        data.update(Scenario.from_toml(scenario_file).to_dict())
+    updates = {key: value for key, value in flags.items() if value is not None}
+    for item in settings:
+        key, eq, text = item.partition("=")
+        if not eq or not key.strip():
+            raise ConfigError("--set", item, "must look like key=value, e.g. protocol.fanout=2")
+        updates[key.strip()] = parse_value(text.strip())
+    if not data:
+        return Scenario.from_dict(updates)
+    return Scenario.from_dict(data).replace(updates)
+
+
+def _summary_table(summaries: pd.DataFrame) -> pd.DataFrame:
+    """mean, sd, min, quantiles and max of every numeric summary metric over the seeds."""
+    rows = {}
+    for col in summaries.columns:
+        if col == "seed":
+            continue
+        values = pd.to_numeric(summaries[col], errors="coerce").astype(float)
+        finite = values.dropna()
+        row: dict[str, Any] = {"runs": int(finite.size), "mean": np.nan, "sd": np.nan,
+                               "min": np.nan}
+        row.update({name: np.nan for name, _ in QUANTILES})
+        row["max"] = np.nan
+        if finite.size:
+            row.update(mean=finite.mean(), sd=finite.std(ddof=1) if finite.size > 1 else 0.0,
+                       min=finite.min(), max=finite.max())
+            for name, q in QUANTILES:
+                row[name] = finite.quantile(q)
+        rows[col] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _emit(frame: pd.DataFrame, fmt: str, index_label: str) -> None:
+    if fmt == "json":
+        click.echo(frame.to_json(orient="index", indent=2))
+    elif fmt == "csv":
+        click.echo(frame.to_csv(index_label=index_label), nl=False)
+    else:
+        click.echo(frame.to_string(float_format=lambda v: f"{v:.4g}"))
+
+
+@main.command()
+@click.option("--scenario", "scenario_file", type=click.Path(dir_okay=False),
+              help="Scenario TOML file; flags and --set override it.")
+@click.option("--nodes", "-n", type=int, help="Number of nodes.")
+@click.option("--protocol", "-p", help="Protocol name (see `swarm protocols`).")
+@click.option("--topology", "-t", help="Topology name (see `swarm topologies`).")
+@click.option("--fanout", "-f", type=int, help="Partners per node per round (protocol.fanout).")
+@click.option("--seed", "-s", type=int, help="Seed of the run (root seed with --seeds).")
+@click.option("--max-rounds", type=int, help="Stop after this many rounds.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Any dotted scenario key, e.g. --set topology.k=20 (repeatable).")
+@click.option("--engine", type=click.Choice(["kernels", "agents"]), default="kernels",
+              show_default=True, help="Numba kernels or Mesa agents (same result).")
+@click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Run this many seeds, from SeedSequence(seed).spawn(K), and tabulate.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+@click.option("--rounds", "show_rounds", is_flag=True,
+              help="Print the per-round frame (single seed) instead of the summary.")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Write Parquet: the run's round frame (one seed) or one row per seed.")
+def simulate(
+    scenario_file: str | None, nodes: int | None, protocol: str | None, topology: str | None,
+    fanout: int | None, seed: int | None, max_rounds: int | None, settings: tuple[str, ...],
+    engine: str, seeds: int, fmt: str, show_rounds: bool, out: str | None,
+) -> None:
+    """Run a scenario and print its summary (or a table over --seeds K runs)."""
+    from swarm.rng import replicate_seeds
+    from swarm.run import simulate as run_simulation
+    from swarm.store import versions, write_frame
+
+    flags = {"nodes": nodes, "protocol": protocol, "topology": topology,
+             "protocol.fanout": fanout, "seed": seed, "max_rounds": max_rounds}
+    try:
+        scenario = _scenario_from_cli(scenario_file, flags, settings)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    if out and not out.endswith(".parquet"):
+        _fail(f"--out = {out!r}: must be a file name ending in .parquet")
+
+    started = time.perf_counter()
+    if seeds == 1:
+        run = _run_with_progress(run_simulation, scenario, engine)
+        if out:
+            run.to_parquet(out)
+        if show_rounds:
+            _emit(run.rounds.set_index("round"), fmt, "round")
+        else:
+            _emit(pd.DataFrame({"value": pd.Series(run.summary, dtype=object)}), fmt, "metric")
+        click.echo(f"# {scenario.protocol.name} on {scenario.topology.name}, "
+                   f"nodes={scenario.nodes}, seed={scenario.seed}, engine={engine}, "
+                   f"run_id={run.run_id}, {time.perf_counter() - started:.2f} s", err=True)
+        return
+
+    run_seeds = replicate_seeds(scenario.seed, seeds)
+    rows = []
+    with click.progressbar(run_seeds, label=f"{seeds} seeds", file=sys.stderr) as bar:
+        for s in bar:
+            run = run_simulation(scenario.replace({"seed": s}), engine=engine)
+            rows.append({"seed": s, **run.summary})
+    summaries = pd.DataFrame(rows)
+    if out:
+        meta = {"scenario": scenario.to_dict(), "root_seed": scenario.seed,
+                "seeds": run_seeds, "engine": engine, "versions": versions()}
+        write_frame(out, summaries, meta)
+    _emit(_summary_table(summaries), fmt, "metric")
+    click.echo(f"# {seeds} seeds of {scenario.protocol.name} on {scenario.topology.name}, "
+               f"nodes={scenario.nodes}, root seed={scenario.seed}, engine={engine}, "
+               f"{time.perf_counter() - started:.2f} s", err=True)
+
+
+def _run_with_progress(run_simulation: Any, scenario: Scenario, engine: str) -> Any:
+    """One run; a progress line on a terminal for runs that take more than a moment."""
+    if not sys.stderr.isatty():
+        return run_simulation(scenario, engine=engine)
+    started = time.perf_counter()
+    shown = False
+
+    def progress(t: int) -> None:
+        nonlocal shown
+        if time.perf_counter() - started > 0.5:
+            shown = True
+            click.echo(f"\rround {t} / at most {scenario.max_rounds}", nl=False, err=True)
+
+    run = run_simulation(scenario, engine=engine, progress=progress)
+    if shown:
+        click.echo("", err=True)
+    return run
+
+
+def _describe_registry(kind: str, registry: dict[str, Any]) -> None:
+    for name, params_cls in registry.items():
+        click.echo(f"{name}: {params_cls.summary}")
+        fields = dataclasses.fields(params_cls)
+        if not fields:
+            click.echo("    (no parameters)")
+        for f in fields:
+            d = describe_param(f)
+            if d["choices"]:
+                allowed = "{" + ", ".join(map(str, d["choices"])) + "}"
+            else:
+                lo = "" if d["min"] is None else d["min"]
+                hi = "" if d["max"] is None else d["max"]
+                allowed = f"[{lo}..{hi}]" if (lo != "" or hi != "") else ""
+            default = "auto" if d["default"] is None else d["default"]
+            units = f" {d['units']}" if d["units"] else ""
+            click.echo(f"    {kind}.{d['name']} ({d['type']}{units}, default {default}) "
+                       f"{allowed}\n        {d['help']}")
+
+
+@main.command()
+def protocols() -> None:
+    """List the protocols and their parameters, with ranges and help."""
+    from swarm.protocols import PROTOCOLS
+
+    _describe_registry("protocol", {name: p.Params for name, p in PROTOCOLS.items()})
+
+
+@main.command()
+def topologies() -> None:
+    """List the topologies and their parameters, with ranges and help."""
+    from swarm.topology import TOPOLOGIES
+
+    _describe_registry("topology", dict(TOPOLOGIES))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

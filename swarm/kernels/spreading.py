@@ -1,0 +1,142 @@
+"""Kernels of the rumour-spreading family (push, pull, push-pull).
+
+The same rules as ``swarm.protocols.spreading.SpreadingAgent``, over arrays. Partner choices
+draw one double per partner from the protocol Generator, senders in node order, so the agent
+path (which draws the same doubles one at a time) makes the same choices bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+CALL = 0  # a request: a push (update=True) or a pull request (update=False)
+REPLY = 1  # the answer to a pull request: always carries the update
+
+
+@njit(cache=True, inline="always")
+def neighbour(indptr, indices, complete, i, k):
+    """The k-th neighbour of node i (ascending order); complete graph implicit."""
+    if complete:
+        return k if k < i else k + 1
+    return indices[indptr[i] + k]
+
+
+@njit(cache=True, inline="always")
+def degree(indptr, complete, n, i):
+    if complete:
+        return n - 1
+    return indptr[i + 1] - indptr[i]
+
+
+@njit(cache=True)
+def choose_partners(rng, d, k, chosen, out_pos):
+    """k distinct ranks in 0..d-1, uniformly, one double each; written to chosen[0:k] in pick
+    order (out_pos is scratch for the sorted ranks). Rank r of pick j: floor(u * (d - j)), then
+    mapped to the r-th rank not yet chosen."""
+    for j in range(k):
+        r = int(rng.random() * (d - j))
+        if r >= d - j:
+            r = d - j - 1
+        # map r to the r-th unchosen rank; out_pos[0:j] holds chosen ranks ascending
+        p = 0
+        while p < j and out_pos[p] <= r:
+            r += 1
+            p += 1
+        # insert r at position p keeping out_pos sorted
+        q = j
+        while q > p:
+            out_pos[q] = out_pos[q - 1]
+            q -= 1
+        out_pos[p] = r
+        chosen[j] = r
+
+
+@njit(cache=True)
+def spreading_count(informed, live, indptr, complete, fanout, push, pull):
+    """How many calls the send phase makes: a live node sends iff (push and informed) or
+    (pull and not informed), to min(fanout, degree) neighbours."""
+    n = informed.shape[0]
+    total = 0
+    for i in range(n):
+        if live[i] and ((push and informed[i]) or (pull and not informed[i])):
+            d = degree(indptr, complete, n, i)
+            total += fanout if fanout < d else d
+    return total
+
+
+@njit(cache=True)
+def spreading_send(
+    informed, live, indptr, indices, complete, fanout, push, pull, rng, src, dst, kind, update
+):
+    """Fill the send phase's messages into src/dst/kind/update (sized by spreading_count):
+    each sender calls min(fanout, degree) distinct neighbours, in node order; the call
+    carries the update iff the sender is informed. Returns the number of messages."""
+    n = informed.shape[0]
+    chosen = np.empty(fanout, np.int64)
+    scratch = np.empty(fanout, np.int64)
+    m = 0
+    for i in range(n):
+        if live[i] and ((push and informed[i]) or (pull and not informed[i])):
+            d = degree(indptr, complete, n, i)
+            k = fanout if fanout < d else d
+            if k == 1:
+                r = int(rng.random() * d)
+                if r >= d:
+                    r = d - 1
+                chosen[0] = r
+            else:
+                choose_partners(rng, d, k, chosen, scratch)
+            carries = informed[i]
+            for j in range(k):
+                src[m] = i
+                dst[m] = neighbour(indptr, indices, complete, i, chosen[j])
+                kind[m] = CALL
+                update[m] = carries
+                m += 1
+    return m
+
+
+@njit(cache=True)
+def spreading_receive(
+    src, dst, kind, update, informed, informed_next, pull, useful, reply_src, reply_dst
+):
+    """Deliver a batch in order. An update informs its receiver (useful iff the receiver was
+    not informed at the start of the round nor earlier in it). With pull, a call that carries
+    no update, received by a node informed at the start of the round, is answered by a REPLY
+    carrying the update. Writes useful[0:m] and the replies' src/dst; returns the number of
+    replies."""
+    m = src.shape[0]
+    r = 0
+    for i in range(m):
+        d = dst[i]
+        hit = False
+        if update[i]:
+            if not informed[d] and not informed_next[d]:
+                informed_next[d] = True
+                hit = True
+        elif pull and kind[i] == CALL and informed[d]:
+            reply_src[r] = d
+            reply_dst[r] = src[i]
+            r += 1
+        useful[i] = hit
+    return r
+
+
+@njit(cache=True)
+def commit_informed(informed, informed_next, informed_round, live, t):
+    """End of round t: newly informed nodes become informed. Returns (live informed nodes,
+    live nodes), the round's coverage counts, from the same pass."""
+    hits = 0
+    n_live = 0
+    for i in range(informed.shape[0]):
+        if informed_next[i]:
+            informed_next[i] = False
+            if not informed[i]:
+                informed[i] = True
+                informed_round[i] = t
+        if live[i]:
+            n_live += 1
+            if informed[i]:
+                hits += 1
+    return hits, n_live

@@ -1,0 +1,56 @@
+"""Named metrics: the per-round columns and the summary of a run.
+
+Per-round columns (``Run.rounds``, one row per round, round 0 = the initial state):
+
+- ``round``; the protocol's own columns (spreading: ``informed`` = live informed nodes,
+  ``coverage`` = informed / live); ``live``;
+- message counts from the transport's counting point: ``messages`` (sent, requests and replies),
+  ``delivered``, ``dropped`` (``messages == delivered + dropped``), ``useful`` (delivered
+  update-carrying messages that told their receiver something new: one per newly informed
+  node), ``redundant`` (delivered update-carrying messages that did not).
+
+Summary (``Run.summary``): ``rounds`` (rounds run), ``messages_total``, ``messages_per_node``
+and the protocol's own, for spreading: ``rounds_to_50`` / ``_90`` / ``_99`` / ``_full`` (the
+first round at whose end coverage reached 0.5 / 0.9 / 0.99 / 1; None if never) and
+``coverage_final``. Network-wide scans are Numba kernels (``swarm.kernels.metrics``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from swarm.transport import COUNTER_NAMES
+
+__all__ = ["coverage_summary", "message_summary", "COVERAGE_THRESHOLDS", "ROUND_COLUMNS"]
+
+COVERAGE_THRESHOLDS = {"rounds_to_50": 0.5, "rounds_to_90": 0.9, "rounds_to_99": 0.99,
+                       "rounds_to_full": 1.0}
+ROUND_COLUMNS = ("round", "live", *COUNTER_NAMES)
+
+
+def first_round_at_least(rounds: pd.DataFrame, column: str, level: float) -> int | None:
+    """The first ``round`` whose ``column`` is >= ``level`` (None if never)."""
+    values = rounds[column].to_numpy()
+    hit = np.flatnonzero(values >= level)
+    return int(rounds["round"].iloc[hit[0]]) if hit.size else None
+
+
+def coverage_summary(rounds: pd.DataFrame) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        name: first_round_at_least(rounds, "coverage", level)
+        for name, level in COVERAGE_THRESHOLDS.items()
+    }
+    out["coverage_final"] = float(rounds["coverage"].iloc[-1])
+    return out
+
+
+def message_summary(rounds: pd.DataFrame, nodes: int) -> dict[str, Any]:
+    total = int(rounds["messages"].sum())
+    return {
+        "rounds": int(rounds["round"].iloc[-1]),
+        "messages_total": total,
+        "messages_per_node": total / nodes,
+    }

@@ -1,0 +1,14 @@
+"""The protocol registry: a new protocol is one file here plus one line below."""
+
+from __future__ import annotations
+
+from swarm.protocols.base import Protocol
+from swarm.protocols.spreading import Pull, Push, PushPull
+
+__all__ = ["PROTOCOLS", "Protocol"]
+
+PROTOCOLS: dict[str, type[Protocol]] = {
+    "push": Push,
+    "pull": Pull,
+    "push-pull": PushPull,
+}

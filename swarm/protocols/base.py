@@ -1,0 +1,103 @@
+"""The protocol contract — and how to add a protocol.
+
+A protocol is one file in ``swarm/protocols/`` and one line in ``PROTOCOLS``
+(``swarm/protocols/__init__.py``). The contract tests then check it with no new test code:
+same seed -> same run, agent path == kernel path, n = 1 and n = 2, dtypes kept.
+
+A protocol file holds three things:
+
+1. **Params**: a ``@dataclass(frozen=True, slots=True, kw_only=True)`` subclass of
+   :class:`swarm.config.ProtocolParams` with ``name`` set to the registry name and every field
+   declared with :func:`swarm.config.param` (min, max, help). Constraints that depend on the
+   number of nodes go in ``check(nodes)``.
+
+2. **The agent rule**: a :class:`swarm.model.NodeAgent` subclass, plain Python, one node at a
+   time — the readable specification, and where a new protocol is written first.
+   ``on_round(t)`` is called for every live node in node order at the start of round ``t``
+   and sends with ``self.send(dst, kind, update)``; ``on_message(src, kind, update)`` is
+   called for every delivered message in order and returns True when the message told this
+   node something new (only update-carrying messages can), and may send replies. Partners come
+   from ``self.random_partners(k)``, which draws from the protocol stream.
+
+3. **The kernel path**: ``send`` / ``receive`` over arrays, calling ``@njit`` kernels in
+   ``swarm/kernels/``. To give the same run as the agent rule for the same seed, a kernel draws
+   from the Generator it is given in exactly the order the agents would (node order, one
+   double per choice) and processes messages in batch order.
+
+Round pipeline (``swarm.engine``), every round ``t``::
+
+    msgs = send(state, t, rng)                  # from the state at the START of round t
+    phase = 0
+    while msgs and phase < max_phases:
+        msgs = transport.deliver(msgs)          # the counting point
+        msgs, useful = receive(state, msgs, phase)
+        phase += 1
+    end_round(state, t)                         # commit what round t changed
+    row = round_metrics(state)                  # plus the transport's counters
+
+Round conventions (docs/protocols.md): all choices in round ``t`` use the state at the start
+of round ``t`` — write changes into a "next" buffer in ``receive`` and commit in
+``end_round``; a partner is uniform among the node's neighbours, never itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from swarm.config import ProtocolParams
+from swarm.messages import Messages
+from swarm.state import SwarmState
+from swarm.topology import Topology
+
+__all__ = ["Protocol"]
+
+
+class Protocol:
+    """Base class: wiring between params, state arrays, kernels and agent rule."""
+
+    name: ClassVar[str] = ""
+    Params: ClassVar[type[ProtocolParams]]
+    Agent: ClassVar[type]  # a swarm.model.NodeAgent subclass
+    max_phases: ClassVar[int] = 2
+    #: per-round metric columns this protocol adds, in order (after ``round``)
+    metric_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, params: ProtocolParams, topology: Topology) -> None:
+        self.params = params
+        self.topology = topology
+
+    # -- state -------------------------------------------------------------------------------
+    def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
+        """Add this protocol's arrays to ``state`` and set the initial condition (``rng`` is
+        the run's ``init`` stream)."""
+        raise NotImplementedError
+
+    # -- kernel path -------------------------------------------------------------------------
+    def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
+        raise NotImplementedError
+
+    def receive(
+        self, state: SwarmState, msgs: Messages, phase: int
+    ) -> tuple[Messages | None, np.ndarray]:
+        """Deliver ``msgs``; return (replies or None, useful mask over ``msgs``)."""
+        raise NotImplementedError
+
+    # -- both paths --------------------------------------------------------------------------
+    def end_round(self, state: SwarmState, t: int) -> None:
+        """Commit the changes of round ``t`` (shared by both paths). A protocol may compute
+        its round metrics in the same pass and hand them to ``round_metrics``."""
+
+    def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
+        """True when further rounds cannot change anything the run measures; ``row`` is the
+        metrics row of the round just ended (or of round 0)."""
+        return False
+
+    def round_metrics(self, state: SwarmState) -> dict[str, Any]:
+        """This protocol's metric columns for the row of the round just ended."""
+        return {}
+
+    def summarize(self, rounds: Any) -> dict[str, Any]:
+        """Protocol-specific summary metrics from the tidy round frame."""
+        return {}

@@ -1,0 +1,201 @@
+"""Rumour spreading: push, pull and push-pull (Demers et al. 1987; Karp et al. 2000).
+
+One rumour starts at one node before round 1. Every round (conventions C1–C5 in
+docs/protocols.md):
+
+- **push**: every live informed node calls ``fanout`` distinct random neighbours and sends them
+  the rumour;
+- **pull**: every live uninformed node calls ``fanout`` distinct random neighbours; a called
+  node that was informed at the start of the round replies with the rumour;
+- **push-pull**: every live node calls ``fanout`` distinct random neighbours; the rumour goes
+  along the call if the caller has it, and back in a reply if only the callee has it.
+
+A node informed in round ``t`` first acts in round ``t + 1``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from swarm.config import ProtocolParams, param
+from swarm.errors import ConfigError
+from swarm.kernels import spreading as k
+from swarm.kernels.metrics import count_flag_live
+from swarm.messages import MessageBuffer, Messages
+from swarm.metrics import coverage_summary
+from swarm.model import NodeAgent
+from swarm.protocols.base import Protocol
+from swarm.state import SwarmState
+
+__all__ = ["PushParams", "PullParams", "PushPullParams", "Push", "Pull", "PushPull",
+           "SpreadingAgent"]
+
+CALL, REPLY = k.CALL, k.REPLY
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpreadingParams(ProtocolParams):
+    fanout: int = param(
+        1, min=1, max=2**31 - 1, units="partners",
+        help="partners each sending node calls per round (distinct; at most its degree)",
+    )
+    origin: int | None = param(
+        None, min=0, optional=True,
+        help="node that knows the rumour before round 1 (none: uniform at random)",
+    )
+
+    def check(self, nodes: int) -> None:
+        top = max(1, nodes - 1)
+        if self.fanout > top:
+            raise ConfigError(
+                "protocol.fanout", self.fanout,
+                f"must be an integer in 1..{top} (nodes - 1) for nodes = {nodes}",
+            )
+        if self.origin is not None and self.origin >= nodes:
+            raise ConfigError(
+                "protocol.origin", self.origin,
+                f"must be a node id in 0..{nodes - 1} for nodes = {nodes}",
+            )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PushParams(SpreadingParams):
+    name: ClassVar[str] = "push"
+    summary: ClassVar[str] = "informed nodes send the rumour to random neighbours"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PullParams(SpreadingParams):
+    name: ClassVar[str] = "pull"
+    summary: ClassVar[str] = "uninformed nodes ask random neighbours, who answer if they know"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PushPullParams(SpreadingParams):
+    name: ClassVar[str] = "push-pull"
+    summary: ClassVar[str] = "every node calls random neighbours; the rumour goes either way"
+
+
+class SpreadingAgent(NodeAgent):
+    """The agent rule: the specification of push / pull / push-pull, one node at a time."""
+
+    @property
+    def informed(self) -> bool:
+        return bool(self.model.state.informed[self.idx])
+
+    def on_round(self, t: int) -> None:
+        proto = self.model.protocol
+        informed = self.informed
+        if (proto.push and informed) or (proto.pull and not informed):
+            for partner in self.random_partners(proto.params.fanout):
+                self.send(partner, CALL, informed)
+
+    def on_message(self, src: int, kind: int, update: bool) -> bool:
+        state = self.model.state
+        if update:
+            if not state.informed[self.idx] and not state.informed_next[self.idx]:
+                state.informed_next[self.idx] = True
+                return True
+            return False
+        if self.model.protocol.pull and kind == CALL and self.informed:
+            self.send(src, REPLY, True)
+        return False
+
+
+class Spreading(Protocol):
+    """Kernel path and shared wiring of the three variants."""
+
+    Agent = SpreadingAgent
+    push: ClassVar[bool]
+    pull: ClassVar[bool]
+    metric_names = ("informed", "coverage")
+
+    def __init__(self, params: Any, topology: Any) -> None:
+        super().__init__(params, topology)
+        self._buffers: dict[Any, MessageBuffer] = {}
+        self._counts: tuple[int, int, int] | None = None
+
+    def _buffer(self, key: Any) -> MessageBuffer:
+        buf = self._buffers.get(key)
+        if buf is None:
+            buf = self._buffers[key] = MessageBuffer()
+        return buf
+
+    def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
+        n = state.n
+        origin = self.params.origin
+        if origin is None:
+            origin = int(rng.integers(n))
+        informed = state.add("informed", np.zeros(n, np.bool_))
+        state.add("informed_next", np.zeros(n, np.bool_))
+        informed_round = state.add("informed_round", np.full(n, -1, np.int32))
+        informed[origin] = True
+        informed_round[origin] = 0
+
+    def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
+        topo, p = self.topology, self.params
+        total = k.spreading_count(
+            state.informed, state.live, topo.indptr, topo.complete, p.fanout, self.push, self.pull
+        )
+        buf = self._buffer("send").reserve(total)
+        m = k.spreading_send(
+            state.informed, state.live, topo.indptr, topo.indices, topo.complete, p.fanout,
+            self.push, self.pull, rng, buf.src, buf.dst, buf.kind, buf.update,
+        )
+        return buf.view(m)
+
+    def receive(
+        self, state: SwarmState, msgs: Messages, phase: int
+    ) -> tuple[Messages | None, np.ndarray]:
+        m = len(msgs)
+        buf = self._buffer(phase).reserve(m)
+        r = k.spreading_receive(
+            msgs.src, msgs.dst, msgs.kind, msgs.update, state.informed, state.informed_next,
+            self.pull, buf.flag, buf.src, buf.dst,
+        )
+        useful = buf.flag[:m]
+        if r == 0:
+            return None, useful
+        buf.kind[:r] = REPLY
+        buf.update[:r] = True
+        return buf.view(r), useful
+
+    def end_round(self, state: SwarmState, t: int) -> None:
+        self._counts = (t, *k.commit_informed(
+            state.informed, state.informed_next, state.informed_round, state.live, t
+        ))
+
+    def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
+        return row["informed"] == row["live"]
+
+    def round_metrics(self, state: SwarmState) -> dict[str, Any]:
+        counted = self._counts
+        if counted is not None and counted[0] == state.round:
+            hits, n_live = counted[1], counted[2]
+        else:
+            hits, n_live = count_flag_live(state.informed, state.live)
+        return {"informed": hits, "coverage": hits / n_live if n_live else 0.0}
+
+    def summarize(self, rounds: Any) -> dict[str, Any]:
+        return coverage_summary(rounds)
+
+
+class Push(Spreading):
+    name = "push"
+    Params = PushParams
+    push, pull = True, False
+
+
+class Pull(Spreading):
+    name = "pull"
+    Params = PullParams
+    push, pull = False, True
+
+
+class PushPull(Spreading):
+    name = "push-pull"
+    Params = PushPullParams
+    push, pull = True, True

@@ -1,0 +1,98 @@
+"""``simulate()`` and the ``Run`` it returns: tidy data plus what it takes to reproduce it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from swarm.config import Scenario
+from swarm.errors import ConfigError
+from swarm.state import SwarmState
+from swarm.store import read_frame, run_id, versions, write_frame
+from swarm.topology import Topology
+
+__all__ = ["Run", "simulate", "read_run"]
+
+
+@dataclass(eq=False)
+class Run:
+    """The result of one run.
+
+    ``rounds``: one row per round (round 0 is the initial state), see ``swarm.metrics``.
+    ``summary``: one flat dict. ``state``: the final SwarmState (not stored in Parquet).
+    """
+
+    scenario: Scenario
+    engine: str
+    rounds: pd.DataFrame
+    summary: dict[str, Any]
+    run_id: str
+    state: SwarmState | None = field(default=None, repr=False)
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write the round frame with summary, scenario, run id and versions as metadata."""
+        meta = {
+            "scenario": self.scenario.to_dict(),
+            "summary": self.summary,
+            "engine": self.engine,
+            "run_id": self.run_id,
+            "versions": versions(),
+        }
+        return write_frame(path, self.rounds, meta)
+
+    def __repr__(self) -> str:
+        s = self.scenario
+        return (f"Run({s.protocol.name} on {s.topology.name}, nodes={s.nodes}, seed={s.seed}, "
+                f"engine={self.engine}, rounds={self.summary.get('rounds')})")
+
+
+def read_run(path: str | Path) -> Run:
+    """Read a file written by :meth:`Run.to_parquet` back into a Run (without state)."""
+    frame, meta = read_frame(path)
+    return Run(
+        scenario=Scenario.from_dict(meta["scenario"]),
+        engine=meta["engine"],
+        rounds=frame,
+        summary=meta["summary"],
+        run_id=meta["run_id"],
+    )
+
+
+def simulate(
+    scenario: Scenario | dict[str, Any],
+    *,
+    engine: str = "kernels",
+    topology: Topology | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Run:
+    """Run one scenario to the end and return its :class:`Run`.
+
+    ``engine="kernels"`` (default) runs the Numba kernels and builds no Mesa agents;
+    ``engine="agents"`` runs every node's agent rule through ``SwarmModel``. For the same
+    seed both give the same run. ``topology`` replaces the scenario's generated topology
+    (e.g. ``swarm.topology.from_networkx(G)``). ``progress(round)`` is called per round.
+    """
+    from swarm.engine import Engine
+    from swarm.model import ENGINES, SwarmModel
+
+    if isinstance(scenario, dict):
+        scenario = Scenario.from_dict(scenario)
+    if engine not in ENGINES:
+        raise ConfigError("engine", engine, "must be one of " + ", ".join(ENGINES))
+    if engine == "agents":
+        run_engine = SwarmModel(scenario, engine="agents", topology=topology).engine
+    else:
+        run_engine = Engine(scenario, topology=topology)
+    run_engine.run(progress)
+    rounds = run_engine.rounds_frame()
+    return Run(
+        scenario=scenario,
+        engine=engine,
+        rounds=rounds,
+        summary=run_engine.summary(rounds),
+        run_id=run_id(scenario.to_dict()),
+        state=run_engine.state,
+    )

@@ -1,0 +1,86 @@
+"""Parquet with provenance: a run's round frame, its summary, scenario and versions.
+
+One file per run: the table is ``Run.rounds``; the schema metadata key ``swarm`` holds JSON
+with the scenario (flat dotted dict), summary, engine, run id, seed and the versions of
+swarm, numpy, numba, mesa, pandas, pyarrow, Python and the git commit, when known. Files are
+written to a temporary name and renamed, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import platform
+import subprocess
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = ["run_id", "versions", "write_frame", "read_frame"]
+
+METADATA_KEY = b"swarm"
+
+
+def run_id(scenario_dict: dict[str, Any]) -> str:
+    """A stable id for (scenario, seed): the hash of the canonical flat dict."""
+    text = json.dumps(scenario_dict, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@functools.cache
+def versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for dist in ("swarm", "numpy", "numba", "mesa", "pandas", "pyarrow"):
+        try:
+            out[dist] = importlib_metadata.version(dist)
+        except importlib_metadata.PackageNotFoundError:
+            out[dist] = None
+    out["git"] = _git_commit()
+    return out
+
+
+def _git_commit() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    commit = done.stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=here, capture_output=True,
+        text=True, timeout=5,
+    )
+    return commit + ("-dirty" if dirty.returncode == 0 and dirty.stdout.strip() else "")
+
+
+def write_frame(path: str | Path, frame: pd.DataFrame, meta: dict[str, Any]) -> Path:
+    """Write ``frame`` with ``meta`` (JSON-able) as Parquet, atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    schema_meta = dict(table.schema.metadata or {})
+    schema_meta[METADATA_KEY] = json.dumps(meta, sort_keys=True).encode("utf-8")
+    table = table.replace_schema_metadata(schema_meta)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def read_frame(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The frame and the metadata written by :func:`write_frame`."""
+    table = pq.read_table(path)
+    raw = (table.schema.metadata or {}).get(METADATA_KEY)
+    if raw is None:
+        raise ValueError(f"{path} is not a swarm Parquet file (no '{METADATA_KEY.decode()}' metadata)")
+    return table.to_pandas(), json.loads(raw)

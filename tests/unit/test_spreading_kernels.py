@@ -1,0 +1,135 @@
+"""Each spreading / metric kernel against a small plain-Python reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from swarm.kernels import spreading as k
+from swarm.kernels.metrics import count_flag_live
+from swarm.topology import Topology, from_edges
+
+
+def ref_partners(rng, d, fanout):
+    """The documented rule: pick j takes rank floor(u * (d - j)) among ranks not yet taken."""
+    free = list(range(d))
+    out = []
+    for j in range(min(fanout, d)):
+        r = min(int(rng.random() * (d - j)), d - j - 1)
+        out.append(free.pop(r))
+    return out
+
+
+def ref_send(informed, live, topo: Topology, fanout, push, pull, rng):
+    src, dst, upd = [], [], []
+    for i in range(topo.n):
+        if live[i] and ((push and informed[i]) or (pull and not informed[i])):
+            nbrs = [topo.neighbour(i, r) for r in range(topo.degree(i))]
+            for r in ref_partners(rng, len(nbrs), fanout):
+                src.append(i)
+                dst.append(nbrs[r])
+                upd.append(bool(informed[i]))
+    return src, dst, upd
+
+
+def kernel_send(informed, live, topo, fanout, push, pull, rng):
+    total = k.spreading_count(informed, live, topo.indptr, topo.complete, fanout, push, pull)
+    src = np.empty(total, np.int32)
+    dst = np.empty(total, np.int32)
+    kind = np.empty(total, np.uint8)
+    upd = np.empty(total, np.bool_)
+    m = k.spreading_send(informed, live, topo.indptr, topo.indices, topo.complete, fanout,
+                         push, pull, rng, src, dst, kind, upd)
+    assert m == total
+    assert np.all(kind == k.CALL)
+    return src.tolist(), dst.tolist(), upd.tolist()
+
+
+def small_topologies():
+    yield from_edges(7, np.array([0, 0, 1, 2, 3, 4, 5]), np.array([1, 2, 2, 3, 4, 5, 6]),
+                     name="chain")
+    from swarm.topology import TOPOLOGIES
+
+    yield TOPOLOGIES["complete"]().build(9, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("topo", list(small_topologies()), ids=lambda t: t.name)
+@pytest.mark.parametrize("fanout", [1, 2, 3, 8])
+@pytest.mark.parametrize(("push", "pull"), [(True, False), (False, True), (True, True)])
+def test_send_matches_reference(topo, fanout, push, pull):
+    base = np.random.default_rng(5)
+    informed = base.random(topo.n) < 0.4
+    live = base.random(topo.n) < 0.9
+    a = kernel_send(informed, live, topo, fanout, push, pull, np.random.default_rng(1))
+    b = ref_send(informed, live, topo, fanout, push, pull, np.random.default_rng(1))
+    assert a == b
+
+
+def test_partners_are_uniform_over_ordered_pairs():
+    """d = 5, fanout 2: each of the 20 ordered pairs has probability 1/20. With 40,000 draws
+    each count is Binomial(40000, 0.05): sd = sqrt(40000*0.05*0.95) = 43.6; we allow 5 sd
+    (218) around the mean 2000 for every pair."""
+    rng = np.random.default_rng(3)
+    chosen = np.empty(2, np.int64)
+    scratch = np.empty(2, np.int64)
+    counts = np.zeros((5, 5), np.int64)
+    for _ in range(40_000):
+        k.choose_partners(rng, 5, 2, chosen, scratch)
+        counts[chosen[0], chosen[1]] += 1
+    assert np.all(np.diag(counts) == 0)
+    off = counts[~np.eye(5, dtype=bool)]
+    assert np.all(np.abs(off - 2000) < 5 * 43.6)
+
+
+def ref_receive(src, dst, kind, upd, informed, informed_next, pull):
+    useful, replies = [], []
+    for s, d, kd, u in zip(src, dst, kind, upd):
+        hit = False
+        if u:
+            if not informed[d] and not informed_next[d]:
+                informed_next[d] = True
+                hit = True
+        elif pull and kd == k.CALL and informed[d]:
+            replies.append((d, s))
+        useful.append(hit)
+    return useful, replies
+
+
+@pytest.mark.parametrize("pull", [False, True])
+def test_receive_matches_reference(pull):
+    rng = np.random.default_rng(11)
+    n, m = 30, 200
+    informed = rng.random(n) < 0.5
+    src = rng.integers(0, n, m).astype(np.int32)
+    dst = rng.integers(0, n, m).astype(np.int32)
+    kind = rng.integers(0, 2, m).astype(np.uint8)
+    upd = rng.random(m) < 0.5
+    nxt_a = np.zeros(n, np.bool_)
+    nxt_b = np.zeros(n, np.bool_)
+    useful = np.empty(m, np.bool_)
+    rs = np.empty(m, np.int32)
+    rd = np.empty(m, np.int32)
+    r = k.spreading_receive(src, dst, kind, upd, informed, nxt_a, pull, useful, rs, rd)
+    ref_useful, ref_replies = ref_receive(src, dst, kind, upd, informed, nxt_b, pull)
+    assert useful.tolist() == ref_useful
+    assert list(zip(rs[:r].tolist(), rd[:r].tolist())) == ref_replies
+    assert np.array_equal(nxt_a, nxt_b)
+    if not pull:
+        assert r == 0
+
+
+def test_commit_and_counts_match_reference():
+    rng = np.random.default_rng(2)
+    n = 100
+    informed = rng.random(n) < 0.3
+    nxt = rng.random(n) < 0.3
+    live = rng.random(n) < 0.8
+    rounds = np.where(informed, 0, -1).astype(np.int32)
+    expect_informed = informed | nxt
+    expect_rounds = np.where(nxt & ~informed, 4, rounds)
+    hits, n_live = k.commit_informed(informed, nxt, rounds, live, 4)
+    assert np.array_equal(informed, expect_informed)
+    assert np.array_equal(rounds, expect_rounds)
+    assert not nxt.any()
+    assert (hits, n_live) == (int((expect_informed & live).sum()), int(live.sum()))
+    assert count_flag_live(informed, live) == (hits, n_live)

@@ -12,7 +12,6 @@ with code 2.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 import time
 from typing import Any

@@ -16,9 +16,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from swarm.errors import ConfigError
 
@@ -106,7 +107,8 @@ def check_value(name: str, value: Any, meta: Mapping[str, Any]) -> Any:
         if ok:
             value = int(value)
     elif kind is float:
-        ok = isinstance(value, (int, float, *_np_int(), *_np_float())) and not isinstance(value, bool)
+        numeric = (int, float, *_np_int(), *_np_float())
+        ok = isinstance(value, numeric) and not isinstance(value, bool)
         if ok:
             value = float(value)
             ok = math.isfinite(value)
@@ -330,7 +332,9 @@ class Scenario:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError("scenario file", str(path), f"cannot be read ({exc.strerror})") from None
+            raise ConfigError(
+                "scenario file", str(path), f"cannot be read ({exc.strerror})"
+            ) from None
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

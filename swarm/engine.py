@@ -14,7 +14,9 @@ Every round ``t`` (see ``swarm.protocols.base`` for the contract)::
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol as TypingProtocol
+from collections.abc import Callable
+from typing import Any
+from typing import Protocol as TypingProtocol
 
 import numpy as np
 import pandas as pd

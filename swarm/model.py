@@ -109,7 +109,8 @@ class AgentDriver:
         useful = [
             agents[d].on_message(s, k, u)
             for s, d, k, u in zip(
-                msgs.src.tolist(), msgs.dst.tolist(), msgs.kind.tolist(), msgs.update.tolist()
+                msgs.src.tolist(), msgs.dst.tolist(), msgs.kind.tolist(), msgs.update.tolist(),
+                strict=True,
             )
         ]
         replies = self._take()

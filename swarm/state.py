@@ -30,7 +30,9 @@ class SwarmState:
         if name in self.field_names or hasattr(self, name):
             raise ValueError(f"state field {name!r} already exists")
         if array.shape[:1] != (self.n,):
-            raise ValueError(f"state field {name!r} has shape {array.shape}, expected ({self.n}, ...)")
+            raise ValueError(
+                f"state field {name!r} has shape {array.shape}, expected ({self.n}, ...)"
+            )
         setattr(self, name, array)
         self.field_names.append(name)
         return array

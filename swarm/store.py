@@ -82,5 +82,5 @@ def read_frame(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     table = pq.read_table(path)
     raw = (table.schema.metadata or {}).get(METADATA_KEY)
     if raw is None:
-        raise ValueError(f"{path} is not a swarm Parquet file (no '{METADATA_KEY.decode()}' metadata)")
+        raise ValueError(f"{path} is not a swarm Parquet file (no 'swarm' metadata)")
     return table.to_pandas(), json.loads(raw)

@@ -83,7 +83,7 @@ def test_partners_are_uniform_over_ordered_pairs():
 
 def ref_receive(src, dst, kind, upd, informed, informed_next, pull):
     useful, replies = [], []
-    for s, d, kd, u in zip(src, dst, kind, upd):
+    for s, d, kd, u in zip(src, dst, kind, upd, strict=False):
         hit = False
         if u:
             if not informed[d] and not informed_next[d]:
@@ -112,7 +112,7 @@ def test_receive_matches_reference(pull):
     r = k.spreading_receive(src, dst, kind, upd, informed, nxt_a, pull, useful, rs, rd)
     ref_useful, ref_replies = ref_receive(src, dst, kind, upd, informed, nxt_b, pull)
     assert useful.tolist() == ref_useful
-    assert list(zip(rs[:r].tolist(), rd[:r].tolist())) == ref_replies
+    assert list(zip(rs[:r].tolist(), rd[:r].tolist(), strict=False)) == ref_replies
     assert np.array_equal(nxt_a, nxt_b)
     if not pull:
         assert r == 0

@@ -1,0 +1,41 @@
+# Sourced by run.sh and test.sh: find Python >= 3.12, make .venv, install swarm with its
+# extras. Idempotent: reinstalls only when pyproject.toml changes.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+
+find_python() {
+    local c
+    for c in python3.14 python3.13 python3.12 python3; do
+        if command -v "$c" >/dev/null 2>&1 &&
+            "$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
+            command -v "$c"
+            return 0
+        fi
+    done
+    # pyenv installs that are not the active version (their shims refuse to run)
+    for c in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3; do
+        if [ -x "$c" ] && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then
+            echo "$c"
+            return 0
+        fi
+    done
+    echo "swarm: error: Python >= 3.12 not found (install python3.12, or set PATH)" >&2
+    return 1
+}
+
+if [ ! -x "$VENV/bin/python" ]; then
+    PY="$(find_python)"
+    echo "setup: creating $VENV with $PY" >&2
+    "$PY" -m venv "$VENV"
+fi
+STAMP="$VENV/.swarm-installed"
+WANT="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
+    echo "setup: installing swarm and its dependencies into $VENV" >&2
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e "$ROOT[dev]"
+    echo "$WANT" >"$STAMP"
+fi
+export PATH="$VENV/bin:$PATH"
+cd "$ROOT"

@@ -1,0 +1,346 @@
+"""Closed-form and exact predictions for rumour spreading on the complete graph.
+
+Every formula is one pure function with its citation. Unless a docstring says otherwise the
+model is the simulator's (docs/protocols.md, conventions C1-C4): ``n`` nodes, synchronous
+rounds, fanout 1, every partner uniform among the ``n - 1`` other nodes, one node informed
+before round 1, ``rounds_to_full`` the first round at whose end all ``n`` are informed.
+
+- push: every informed node sends the rumour to one partner;
+- pull: every uninformed node asks one partner and is informed if the partner was;
+- push-pull: every node calls one partner and the rumour crosses the call in whichever
+  direction it can.
+
+Three levels of prediction:
+
+1. asymptotic round counts (:func:`pittel_push_rounds`, :func:`karp_push_pull_rounds`,
+   :func:`pull_rounds`): leading terms only, the ``O(1)`` / ``O(log log n)`` remainders are
+   dropped and are not small at practical ``n``;
+2. mean-field recurrences for the uninformed ("susceptible") fraction ``s``
+   (:func:`demers_push_next`, :func:`demers_pull_next`, :func:`push_pull_next`,
+   :func:`mean_field_trajectory`);
+3. exact finite-``n`` results: the one-step moments of the uninformed count
+   (:func:`susceptible_next_moments`), the transition pmf of the informed count
+   (:func:`exact_transition`) and the mean and variance of ``rounds_to_full``
+   (:func:`exact_rounds_to_full`), from the Markov chain in :mod:`swarm.kernels.chain`.
+
+References
+----------
+- [Pittel87] B. Pittel, "On spreading a rumor", SIAM J. Appl. Math. 47(1):213-223, 1987.
+- [Demers87] A. Demers, D. Greene, C. Hauser, W. Irish, J. Larson, S. Shenker, H. Sturgis,
+  D. Swinehart, D. Terry, "Epidemic algorithms for replicated database maintenance",
+  PODC 1987, pp. 1-12.
+- [Karp00] R. Karp, C. Schindelhauer, S. Shenker, B. Vöcking, "Randomized rumor spreading",
+  FOCS 2000, pp. 565-574.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from swarm.errors import ConfigError
+from swarm.kernels import chain
+
+__all__ = [
+    "MODES",
+    "pittel_push_rounds",
+    "karp_push_pull_rounds",
+    "pull_rounds",
+    "demers_push_next",
+    "demers_pull_next",
+    "push_pull_next",
+    "mean_field_trajectory",
+    "susceptible_next_moments",
+    "exact_transition",
+    "exact_rounds_to_full",
+]
+
+MODES = ("push", "pull", "push-pull")
+_MODE_CODES = {
+    "push": chain.MODE_PUSH,
+    "pull": chain.MODE_PULL,
+    "push-pull": chain.MODE_PUSH_PULL,
+    "push_pull": chain.MODE_PUSH_PULL,
+}
+
+# Window cut-off of the exact chain: a row loses O(n^2 * 1e-30) of mass, far below rounding.
+_CHAIN_TOL = 1e-30
+
+
+def _mode_code(mode: str) -> int:
+    try:
+        return _MODE_CODES[mode]
+    except (KeyError, TypeError):
+        raise ConfigError("mode", mode, f"must be one of {', '.join(MODES)}") from None
+
+
+def _node_count(n, minimum: int = 1):
+    """``n`` as a float array, checked ``>= minimum``; and whether it was a scalar."""
+    arr = np.asarray(n, dtype=float)
+    if not np.all(np.isfinite(arr)) or np.any(arr < minimum):
+        raise ConfigError("n", n, f"must be a number of nodes >= {minimum}")
+    return arr, arr.ndim == 0
+
+
+def _int_node_count(n, minimum: int = 1) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
+        raise ConfigError("n", n, f"must be an integer >= {minimum}")
+    return int(n)
+
+
+def _fraction(s):
+    arr = np.asarray(s, dtype=float)
+    if not np.all((arr >= 0.0) & (arr <= 1.0)):
+        raise ConfigError("s", s, "must be a fraction in [0, 1]")
+    return arr, arr.ndim == 0
+
+
+def _out(arr, scalar: bool):
+    return float(arr) if scalar else arr
+
+
+# --------------------------------------------------------------------------- round counts
+
+
+def pittel_push_rounds(n):
+    """Leading terms of the rounds push needs to inform all ``n`` nodes: ``log2 n + ln n``.
+
+    [Pittel87]: on the complete graph, with every informed node calling a uniform other node
+    each round, the number of rounds is ``log2 n + ln n + O(1)`` in probability
+    (sharpening Frieze & Grimmett 1985, ``log2 n + ln n + o(log n)``). Start phase: the
+    informed count doubles, ``log2 n`` rounds; end phase: the uninformed fraction shrinks by
+    ``e^-1`` a round (:func:`demers_push_next` at ``s -> 0``), ``ln n`` rounds. The ``O(1)``
+    is dropped here. Works elementwise on arrays; ``n >= 1``.
+    """
+    arr, scalar = _node_count(n)
+    return _out(np.log2(arr) + np.log(arr), scalar)
+
+
+def karp_push_pull_rounds(n):
+    """Leading term of the rounds push-pull needs to inform all ``n`` nodes: ``log3 n``.
+
+    [Karp00]: push-pull informs everyone in ``log3 n + O(log log n)`` rounds with high
+    probability. Start phase: each informed node pushes to
+    about one new node and is pulled from by about one, so the informed count triples
+    (``log3 n`` rounds). End phase: the uninformed fraction shrinks quadratically
+    (:func:`push_pull_next`, ``s -> s^2 e^-(1-s)``), ``O(log log n)`` rounds.
+
+    The ``O(log log n)`` remainder is dropped and is large at practical ``n``: at
+    ``n = 1000`` the exact chain (:func:`exact_rounds_to_full`) gives 9.15 rounds against
+    ``log3 1000 = 6.29``. Works elementwise on arrays; ``n >= 1``.
+    """
+    arr, scalar = _node_count(n)
+    return _out(np.log(arr) / math.log(3.0), scalar)
+
+
+def pull_rounds(n):
+    """Leading terms of the rounds pull needs to inform all ``n`` nodes: ``log2 n + log2 ln n``.
+
+    Derivation (the phase argument of [Karp00] applied to pull alone, with the
+    recurrence of [Demers87]):
+
+    - start phase: with ``i << n`` informed, each of the ``n - i`` uninformed asks an informed
+      node with probability ``i / (n - 1)``, so about ``i`` join: the informed count doubles,
+      ``log2 n`` rounds to reach a constant fraction;
+    - end phase: the uninformed fraction follows ``s_{t+1} = s_t^2``
+      (:func:`demers_pull_next`), so ``s_t = s_0^(2^t)``, which is below ``1/n`` once
+      ``2^t ln(1/s_0) >= ln n``, i.e. after ``log2 ln n - log2 ln(1/s_0)`` rounds.
+
+    Total ``log2 n + log2 ln n + O(1)``; the ``O(1)`` is dropped. Works elementwise on arrays;
+    ``n >= 2`` (``ln n`` must be positive).
+    """
+    arr, scalar = _node_count(n, minimum=2)
+    return _out(np.log2(arr) + np.log2(np.log(arr)), scalar)
+
+
+# --------------------------------------------------------------------- mean-field recurrences
+
+
+def demers_push_next(s, n=None):
+    """Push: the susceptible fraction after one round, ``s (1 - 1/n)^(n (1 - s))``.
+
+    [Demers87], Section 1.3 (anti-entropy, "push"): each of the ``n (1 - s)`` informed nodes
+    picks one of ``n`` nodes, so a given susceptible node is missed by all of them with
+    probability ``(1 - 1/n)^(n (1 - s))``. With ``n=None`` the ``n -> infinity`` limit,
+    ``s exp(-(1 - s))``. Note Demers' partner is uniform among ``n`` nodes where the simulator's
+    is among the ``n - 1`` others (C2); :func:`susceptible_next_moments` is the exact version.
+    Works elementwise on arrays; ``n >= 2``.
+    """
+    s_arr, scalar = _fraction(s)
+    if n is None:
+        return _out(s_arr * np.exp(-(1.0 - s_arr)), scalar)
+    n_arr, n_scalar = _node_count(n, minimum=2)
+    missed = np.exp(n_arr * (1.0 - s_arr) * np.log1p(-1.0 / n_arr))
+    return _out(s_arr * missed, scalar and n_scalar)
+
+
+def demers_pull_next(s):
+    """Pull: the susceptible fraction after one round, ``s^2``.
+
+    [Demers87], Section 1.3 (anti-entropy, "pull"): a susceptible node stays susceptible iff the
+    node it asks is susceptible too, with probability ``s``. Works elementwise on arrays.
+    """
+    s_arr, scalar = _fraction(s)
+    return _out(s_arr * s_arr, scalar)
+
+
+def push_pull_next(s, n=None):
+    """Push-pull: the susceptible fraction after one round, ``s^2 exp(-(1 - s))``.
+
+    The product of the two recurrences of [Demers87] (not printed there): a susceptible node
+    stays susceptible iff no informed node pushes to it (probability ``exp(-(1 - s))``, or
+    ``(1 - 1/n)^(n (1 - s))`` for finite ``n``, as in :func:`demers_push_next`) and its own
+    pull reaches a susceptible node (probability ``s``, :func:`demers_pull_next`); the two are
+    independent because they are different nodes' choices. Its quadratic shrinking near
+    ``s = 0`` is the end phase of [Karp00]. Works elementwise on arrays; ``n >= 2``.
+    """
+    s_arr, scalar = _fraction(s)
+    return _out(s_arr * np.asarray(demers_push_next(s_arr, n)), scalar and np.ndim(n) == 0)
+
+
+_NEXT = {"push": demers_push_next, "push-pull": push_pull_next, "push_pull": push_pull_next}
+
+
+def mean_field_trajectory(mode: str, n: int, rounds: int) -> np.ndarray:
+    """The susceptible fraction ``s_0, ..., s_rounds`` of the mean-field recurrence.
+
+    Starts from ``s_0 = 1 - 1/n`` (one node informed, C3) and applies :func:`demers_push_next`
+    (finite ``n``), :func:`demers_pull_next` or :func:`push_pull_next` (finite ``n``), by
+    ``mode``. Returns an array of length ``rounds + 1``. A mean-field trajectory is the
+    deterministic recurrence, not the mean of the random process: for example pull from
+    ``s_0 = 1 - 1/n`` takes about ``log2 n`` rounds to leave ``s ~ 1``.
+    """
+    code = _mode_code(mode)
+    n = _int_node_count(n)
+    if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 0:
+        raise ConfigError("rounds", rounds, "must be an integer >= 0")
+    traj = np.empty(int(rounds) + 1)
+    traj[0] = 1.0 - 1.0 / n
+    for t in range(int(rounds)):
+        s = traj[t]
+        if n == 1:  # s = 0: nobody left to inform
+            traj[t + 1] = 0.0
+        elif code == chain.MODE_PULL:
+            traj[t + 1] = demers_pull_next(s)
+        else:
+            traj[t + 1] = _NEXT[mode](s, n)
+    return traj
+
+
+# ------------------------------------------------------------------------- exact, finite n
+
+
+def _pow1m(x: float, k: np.ndarray) -> np.ndarray:
+    """``(1 - x)^k`` for a scalar ``x <= 2`` and integer array ``k >= 0``, with ``0^0 = 1``."""
+    if x < 1.0:
+        return np.exp(k * math.log1p(-x))
+    return np.power(1.0 - x, k.astype(float))
+
+
+def susceptible_next_moments(i, n: int, mode: str):
+    """Exact mean and variance of the uninformed count after one round that starts with ``i``.
+
+    Complete graph, fanout 1, partners uniform among the ``n - 1`` others (C2); ``u = n - i``
+    uninformed at the start of the round, ``R`` of them still uninformed at its end. With
+    ``q = (u - 1) / (n - 1)`` (an uninformed node's pull reaches an uninformed node),
+    ``a = (1 - 1/(n-1))^i`` (a given uninformed node is missed by all ``i`` pushes; each
+    push picks one of the ``n - 1`` non-senders, independently) and ``b = (1 - 2/(n-1))^i``
+    (a given pair is missed), ``R`` is a sum of ``u`` indicators, so
+    ``E R = u p1`` and ``Var R = u p1 (1 - p1) + u (u - 1) (p2 - p1^2)`` with
+
+    - pull: ``p1 = q``, ``p2 = q^2`` (the ``u`` pulls are independent): ``R ~ Bin(u, q)``;
+    - push: ``p1 = a``, ``p2 = b`` (occupancy moments);
+    - push-pull: a node stays uninformed iff it is missed by all pushes AND its own pull hits
+      an uninformed node, and the pulls are independent of the pushes: ``p1 = a q``,
+      ``p2 = b q^2``.
+
+    ``b - a^2`` is computed as ``a^2 expm1(i log1p(-x^2 / (1 - x)^2))``, ``x = 1/(n-1)``,
+    to avoid cancellation. ``i`` may be an integer or an integer array (``0 <= i <= n``);
+    returns ``(mean, var)`` as floats or arrays to match.
+    """
+    code = _mode_code(mode)
+    n = _int_node_count(n)
+    i_arr = np.asarray(i)
+    if i_arr.dtype.kind not in "iu" or np.any(i_arr < 0) or np.any(i_arr > n):
+        raise ConfigError("i", i, f"must be an integer (array) in [0, n = {n}]")
+    scalar = i_arr.ndim == 0
+    k = i_arr.astype(np.int64)
+    u = (n - k).astype(float)
+    if n == 1:
+        zero = np.zeros(k.shape)
+        return _out(zero, scalar), _out(zero.copy(), scalar)
+    x = 1.0 / (n - 1)
+    q = (u - 1.0) / (n - 1)
+    a = _pow1m(x, k)
+    if n >= 4:
+        b_minus_a2 = a * a * np.expm1(k * math.log1p(-(x * x) / ((1.0 - x) ** 2)))
+    else:
+        b_minus_a2 = _pow1m(2.0 * x, k) - a * a
+    if code == chain.MODE_PULL:
+        p1 = q
+        p1_cov = np.zeros_like(q)
+    elif code == chain.MODE_PUSH:
+        p1 = a
+        p1_cov = b_minus_a2
+    else:
+        p1 = a * q
+        p1_cov = q * q * b_minus_a2
+    mean = u * p1
+    var = u * p1 * (1.0 - p1) + u * (u - 1.0) * p1_cov
+    return _out(mean, scalar), _out(var, scalar)
+
+
+def exact_transition(i: int, n: int, mode: str) -> np.ndarray:
+    """The exact pmf of the informed count at the end of a round that starts with ``i``.
+
+    Returns an array ``p`` of length ``n + 1``, ``p[j] = P(next informed = j)``; fanout 1,
+    partners uniform among the ``n - 1`` others (C2). From ``i`` informed, ``u = n - i``:
+
+    - ``H``, the distinct uninformed nodes hit by the ``i`` pushes: each push hits a given
+      uninformed node with probability ``1 / (n - 1)`` (its sender never picks itself, and is
+      informed), independently, so one more push turns ``h`` hit into ``h + 1`` with
+      probability ``(u - h) / (n - 1)``: a dynamic programme over the pushes;
+    - ``R``, the still uninformed, with ``q = (u - 1) / (n - 1)``: push ``R = u - H``; pull
+      ``R ~ Bin(u, q)``; push-pull ``R | H = h ~ Bin(u - h, q)`` (by symmetry the hit set is a
+      uniform subset of the uninformed, and the un-hit nodes' pulls are independent of it);
+    - next informed ``= n - R``.
+
+    Computed without cut-offs (exact up to rounding). ``0 <= i <= n``.
+    """
+    code = _mode_code(mode)
+    n = _int_node_count(n)
+    if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i <= n:
+        raise ConfigError("i", i, f"must be an integer in [0, n = {n}]")
+    out = np.zeros(n + 1)
+    if n == 1:
+        out[int(i)] = 1.0
+        return out
+    work = np.empty((3, n + 1))
+    chain.transition_row(int(i), n, code, 0.0, work, out)
+    return out
+
+
+def exact_rounds_to_full(n: int, mode: str, *, tol: float = _CHAIN_TOL) -> tuple[float, float]:
+    """Exact mean and variance of ``rounds_to_full`` from one informed node (C3), fanout 1.
+
+    The informed count is a Markov chain (:func:`exact_transition`) that only moves up or
+    stays, so the hitting time ``T_i`` of ``n`` from ``i`` satisfies, from ``i = n - 1`` down
+    to 1 (``E_n = M_n = 0``):
+
+        E_i = (1 + sum_{j>i} P_ij E_j) / (1 - P_ii)
+        M_i = (1 + 2 P_ii E_i + sum_{j>i} P_ij (2 E_j + M_j)) / (1 - P_ii)
+
+    (``M_i = E T_i^2``, from ``T_i = 1 + T_J``, ``J ~ P_i.``); returns ``(E_1, M_1 - E_1^2)``.
+    ``O(n^3)`` in the worst case, much less with the window cut-off ``tol`` (probabilities
+    below it are dropped; the L1 error of a row is ``O(n^2 tol)``, so the default ``1e-30`` is
+    far below rounding). ``n = 1`` gives ``(0.0, 0.0)``.
+    """
+    code = _mode_code(mode)
+    n = _int_node_count(n)
+    if not 0.0 <= tol < 1e-6:
+        raise ConfigError("tol", tol, "must be in [0, 1e-6)")
+    mean, second = chain.hitting_moments(n, code, float(tol))
+    e1 = float(mean[1]) if n > 1 else 0.0
+    m1 = float(second[1]) if n > 1 else 0.0
+    return e1, max(m1 - e1 * e1, 0.0)

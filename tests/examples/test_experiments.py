@@ -1,0 +1,32 @@
+"""Every experiment runs in quick mode and writes a Parquet file that reads back."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_spreading_vs_theory_quick(tmp_path):
+    out = tmp_path / "s.parquet"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "experiments" / "spreading_vs_theory.py"), "--quick",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    runs = pd.read_parquet(out)
+    assert len(runs) == 3 * 2 * 5
+    assert set(runs["protocol"]) == {"push", "pull", "push-pull"}
+    assert runs["coverage_final"].eq(1.0).all()
+    assert b"swarm" in pq.read_schema(out).metadata
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:4] == ["protocol", "nodes", "runs", "rounds_to_full"]
+    # push-pull is the fastest of the three at every size (Karp et al.: log3 n vs log2 n)
+    means = runs.groupby(["nodes", "protocol"])["rounds_to_full"].mean().unstack()
+    assert (means["push-pull"] < means["pull"]).all() and (means["pull"] < means["push"]).all()

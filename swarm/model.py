@@ -18,6 +18,7 @@ import numpy as np
 from swarm.config import Scenario
 from swarm.errors import ConfigError
 from swarm.messages import Messages
+from swarm.rng import DoubleStream
 from swarm.state import SwarmState
 from swarm.topology import Topology
 
@@ -32,6 +33,13 @@ class NodeAgent(mesa.Agent):
     def __init__(self, model: SwarmModel, idx: int) -> None:
         super().__init__(model)
         self.idx = idx
+        topo = model.topology
+        self.degree = topo.degree(idx)
+        # neighbour ids as a Python list (fast to index from Python); the complete graph is
+        # implicit: the k-th neighbour of i is k if k < i else k + 1
+        self._neighbours: list[int] | None = (
+            None if topo.complete else topo.neighbours(idx).tolist()
+        )
 
     def on_round(self, t: int) -> None:
         """Called at the start of round ``t`` if this node is live; send with ``self.send``."""
@@ -41,27 +49,34 @@ class NodeAgent(mesa.Agent):
         return False
 
     def send(self, dst: int, kind: int, update: bool) -> None:
-        self.model.driver.post(self.idx, dst, kind, update)
+        self.model.outbox.append((self.idx, dst, kind, update))
+
+    def neighbour(self, rank: int) -> int:
+        """The neighbour of rank ``rank`` (ascending id order)."""
+        if self._neighbours is None:
+            return rank if rank < self.idx else rank + 1
+        return self._neighbours[rank]
 
     def random_partners(self, k: int) -> list[int]:
         """``min(k, degree)`` distinct neighbours, uniformly at random, one double per pick
         from the protocol stream: pick ``j`` takes rank ``floor(u * (degree - j))`` among the
         ranks not yet chosen."""
-        topo = self.model.topology
-        rng = self.model.engine.rng
-        d = topo.degree(self.idx)
-        k = min(k, d)
+        draw = self.model.draw
+        d = self.degree
+        if k == 1 and d > 0:
+            r = int(draw() * d)
+            return [self.neighbour(r if r < d else d - 1)]
         chosen_sorted: list[int] = []
         partners: list[int] = []
-        for j in range(k):
-            r = min(int(rng.random() * (d - j)), d - j - 1)
+        for j in range(min(k, d)):
+            r = min(int(draw() * (d - j)), d - j - 1)
             for c in chosen_sorted:
                 if c <= r:
                     r += 1
                 else:
                     break
             bisect.insort(chosen_sorted, r)
-            partners.append(topo.neighbour(self.idx, r))
+            partners.append(self.neighbour(r))
         return partners
 
     def __repr__(self) -> str:
@@ -72,39 +87,36 @@ class AgentDriver:
     """The agent path: each round calls every live agent's ``on_round`` in node order, then
     delivers each message to its receiver's ``on_message`` in batch order."""
 
-    def __init__(self, agents: list[NodeAgent]) -> None:
+    def __init__(
+        self, agents: list[NodeAgent], outbox: list[tuple[int, int, int, bool]],
+        draw: DoubleStream,
+    ) -> None:
         self.agents = agents
-        self._reset()
-
-    def _reset(self) -> None:
-        self._src: list[int] = []
-        self._dst: list[int] = []
-        self._kind: list[int] = []
-        self._update: list[bool] = []
-
-    def post(self, src: int, dst: int, kind: int, update: bool) -> None:
-        self._src.append(src)
-        self._dst.append(dst)
-        self._kind.append(kind)
-        self._update.append(update)
+        self.outbox = outbox  # NodeAgent.send appends (src, dst, kind, update) here
+        self.draw = draw
 
     def _take(self) -> Messages:
-        msgs = Messages.from_lists(self._src, self._dst, self._kind, self._update)
-        self._reset()
+        if self.outbox:
+            src, dst, kind, update = zip(*self.outbox, strict=True)
+            msgs = Messages.from_lists(src, dst, kind, update)  # type: ignore[arg-type]
+        else:
+            msgs = Messages.empty()
+        self.outbox.clear()
         return msgs
 
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
-        self._reset()
+        self.outbox.clear()
         live = state.live.tolist()
         for agent in self.agents:
             if live[agent.idx]:
                 agent.on_round(t)
+        self.draw.sync()  # the Generator now stands where the kernel path would leave it
         return self._take()
 
     def receive(
         self, state: SwarmState, msgs: Messages, phase: int
     ) -> tuple[Messages | None, np.ndarray]:
-        self._reset()
+        self.outbox.clear()
         agents = self.agents
         useful = [
             agents[d].on_message(s, k, u)
@@ -113,6 +125,7 @@ class AgentDriver:
                 strict=True,
             )
         ]
+        self.draw.sync()
         replies = self._take()
         return (replies if len(replies) else None), np.array(useful, dtype=np.bool_)
 
@@ -140,31 +153,27 @@ class SwarmModel(mesa.Model):
         super().__init__(rng=run_engine.streams["mesa"])
         self.engine = run_engine
         self.engine_name = engine
+        #: one double from the protocol stream per call (what ``random_partners`` draws);
+        #: drawn in blocks, synced back into the Generator after every send phase
+        self.draw = DoubleStream(run_engine.rng)
         if build_agents is None:
             build_agents = engine == "agents"
         agent_cls = run_engine.protocol.Agent
+        #: views: plain attributes, read by every agent every round
+        self.state: SwarmState = run_engine.state
+        self.topology: Topology = run_engine.topology
+        self.protocol: Any = run_engine.protocol
+        self.outbox: list[tuple[int, int, int, bool]] = []
         self.node_agents: list[NodeAgent] = (
             [agent_cls(self, i) for i in range(scenario.nodes)] if build_agents else []
         )
-        self.driver = AgentDriver(self.node_agents)
+        self.driver = AgentDriver(self.node_agents, self.outbox, self.draw)
         if engine == "agents":
             run_engine.driver = self.driver
         self.running = not run_engine.done
 
     # Mesa's Model owns the name ``scenario`` (its own Scenario class): ours is
     # ``model.engine.scenario``.
-
-    @property
-    def state(self) -> SwarmState:
-        return self.engine.state
-
-    @property
-    def topology(self) -> Topology:
-        return self.engine.topology
-
-    @property
-    def protocol(self) -> Any:
-        return self.engine.protocol
 
     def step(self) -> None:
         self.engine.step()

@@ -87,8 +87,9 @@ class SpreadingAgent(NodeAgent):
         return bool(self.model.state.informed[self.idx])
 
     def on_round(self, t: int) -> None:
-        proto = self.model.protocol
-        informed = self.informed
+        model = self.model
+        proto = model.protocol
+        informed = bool(model.state.informed[self.idx])
         if (proto.push and informed) or (proto.pull and not informed):
             for partner in self.random_partners(proto.params.fanout):
                 self.send(partner, CALL, informed)
@@ -117,6 +118,7 @@ class Spreading(Protocol):
         super().__init__(params, topology)
         self._buffers: dict[Any, MessageBuffer] = {}
         self._counts: tuple[int, int, int] | None = None
+        self._uniforms = np.empty(0, np.float64)
 
     def _buffer(self, key: Any) -> MessageBuffer:
         buf = self._buffers.get(key)
@@ -141,9 +143,13 @@ class Spreading(Protocol):
             state.informed, state.live, topo.indptr, topo.complete, p.fanout, self.push, self.pull
         )
         buf = self._buffer("send").reserve(total)
+        if self._uniforms.shape[0] < total:
+            self._uniforms = np.empty(total, np.float64)
+        uniforms = self._uniforms[:total]
+        rng.random(out=uniforms)  # one double per call, in node order
         m = k.spreading_send(
             state.informed, state.live, topo.indptr, topo.indices, topo.complete, p.fanout,
-            self.push, self.pull, rng, buf.src, buf.dst, buf.kind, buf.update,
+            self.push, self.pull, uniforms, buf.src, buf.dst, buf.kind, buf.update,
         )
         return buf.view(m)
 

@@ -41,6 +41,33 @@ def test_agent_path_equals_kernel_path(name, topo, fanout):
 
 
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)
+def test_agent_rule_does_not_call_the_kernel_path(name, monkeypatch):
+    """The agent path must run on the agent rule alone: with the protocol's kernel-path
+    send / receive made to fail, it still runs, and still equals the kernel path."""
+    expected = swarm.simulate(scenario(name, nodes=100))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the agent path called the kernel path")
+
+    monkeypatch.setattr(PROTOCOLS[name], "send", refuse)
+    monkeypatch.setattr(PROTOCOLS[name], "receive", refuse)
+    run = swarm.simulate(scenario(name, nodes=100), engine="agents")
+    pd.testing.assert_frame_equal(run.rounds, expected.rounds)
+
+
+@pytest.mark.parametrize("name", PROTOCOL_NAMES)
+def test_both_paths_leave_every_stream_in_the_same_state_each_round(name):
+    s = scenario(name, nodes=120, **{"protocol.fanout": 2})
+    models = [SwarmModel(s, engine=engine) for engine in ("kernels", "agents")]
+    while models[0].running or models[1].running:
+        for m in models:
+            m.step()
+        states = [m.engine.rng.bit_generator.state for m in models]
+        assert states[0] == states[1]
+        assert np.array_equal(models[0].state.informed, models[1].state.informed)
+
+
+@pytest.mark.parametrize("name", PROTOCOL_NAMES)
 def test_same_seed_same_run_and_different_seed_differs(name):
     a = swarm.simulate(scenario(name))
     b = swarm.simulate(scenario(name))

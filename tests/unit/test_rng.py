@@ -7,8 +7,9 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
-from swarm.rng import Streams, replicate_seeds, stream
+from swarm.rng import DoubleStream, Streams, replicate_seeds, stream
 
 
 def test_same_seed_same_stream():
@@ -43,3 +44,15 @@ def test_replicate_seeds_prefix_stable_and_distinct():
     assert len(set(five)) == 5
     assert all(0 <= s < 2**63 for s in five)
     assert replicate_seeds(43, 5) != five
+
+
+@pytest.mark.parametrize("count", [0, 1, 7, 63, 64, 65, 200])
+def test_double_stream_equals_scalar_draws_and_syncs(count):
+    a, b = stream(5, "protocol"), stream(5, "protocol")
+    draw = DoubleStream(a, block=64)
+    got = [draw() for _ in range(count)]
+    draw.sync()
+    assert got == [b.random() for _ in range(count)]
+    # the generator continues exactly where scalar draws would have left it
+    assert np.array_equal(a.random(10), b.random(10))
+    assert a.bit_generator.state == b.bit_generator.state

@@ -367,6 +367,12 @@ def _check_even(field: str, value: int) -> None:
         raise ConfigError(f"topology.{field}", value, "must be even")
 
 
+def _check_lattice_degree(k: int, nodes: int) -> None:
+    """Ring-lattice degree ``k``: below the node count, and n k / 2 edges within budget."""
+    _check_below_nodes("k", k, nodes)
+    _check_edge_budget("k", k, nodes, nodes * k / 2)
+
+
 def _check_below_nodes(field: str, value: int, nodes: int) -> None:
     if value > nodes - 1:
         raise ConfigError(
@@ -503,8 +509,7 @@ class WattsStrogatz(TopologyParams):
         _check_even("k", self.k)
 
     def check(self, nodes: int) -> None:
-        _check_below_nodes("k", self.k, nodes)
-        _check_edge_budget("k", self.k, nodes, nodes * self.k / 2)
+        _check_lattice_degree(self.k, nodes)
 
     def build(self, n: int, rng: np.random.Generator) -> Topology:
         src, dst = kernels.watts_strogatz_edges(n, self.k, self.p, rng)
@@ -547,8 +552,7 @@ class Ring(TopologyParams):
         _check_even("k", self.k)
 
     def check(self, nodes: int) -> None:
-        _check_below_nodes("k", self.k, nodes)
-        _check_edge_budget("k", self.k, nodes, nodes * self.k / 2)
+        _check_lattice_degree(self.k, nodes)
 
     def build(self, n: int, rng: np.random.Generator) -> Topology:
         half = self.k // 2
@@ -596,6 +600,7 @@ class Grid(TopologyParams):
 
     name: ClassVar[str] = "grid"
     summary: ClassVar[str] = "2-d lattice, 4 neighbours, no wrap-around"
+    wrap: ClassVar[bool] = False
 
     rows: int | None = param(
         None, min=1, help="rows of the lattice (must divide nodes); none: the largest "
@@ -606,28 +611,17 @@ class Grid(TopologyParams):
         _check_grid_rows(self.rows, nodes)
 
     def build(self, n: int, rng: np.random.Generator) -> Topology:
-        src, dst, positions = _lattice(n, _grid_rows(self.rows, n), wrap=False)
+        src, dst, positions = _lattice(n, _grid_rows(self.rows, n), wrap=self.wrap)
         return from_edges(n, src, dst, name=self.name, positions=positions)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Torus(TopologyParams):
+class Torus(Grid):
     """``rows x cols`` lattice that wraps around both ways (degree 4 when both >= 3)."""
 
     name: ClassVar[str] = "torus"
     summary: ClassVar[str] = "2-d lattice, 4 neighbours, wrapping around both ways"
-
-    rows: int | None = param(
-        None, min=1, help="rows of the lattice (must divide nodes); none: the largest "
-        "divisor of nodes that is <= sqrt(nodes)",
-    )
-
-    def check(self, nodes: int) -> None:
-        _check_grid_rows(self.rows, nodes)
-
-    def build(self, n: int, rng: np.random.Generator) -> Topology:
-        src, dst, positions = _lattice(n, _grid_rows(self.rows, n), wrap=True)
-        return from_edges(n, src, dst, name=self.name, positions=positions)
+    wrap: ClassVar[bool] = True
 
 
 def geometric_radius(nodes: int) -> float:

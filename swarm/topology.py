@@ -367,12 +367,6 @@ def _check_even(field: str, value: int) -> None:
         raise ConfigError(f"topology.{field}", value, "must be even")
 
 
-def _check_lattice_degree(k: int, nodes: int) -> None:
-    """Ring-lattice degree ``k``: below the node count, and n k / 2 edges within budget."""
-    _check_below_nodes("k", k, nodes)
-    _check_edge_budget("k", k, nodes, nodes * k / 2)
-
-
 def _check_below_nodes(field: str, value: int, nodes: int) -> None:
     if value > nodes - 1:
         raise ConfigError(
@@ -489,8 +483,24 @@ class ErdosRenyi(TopologyParams):
         return from_edges(n, src, dst, name=self.name)
 
 
+class _RingLatticeParams(TopologyParams):
+    """Shared checks of the ring-lattice family: ``k`` even, below the node count, and
+    ``n k / 2`` edges within budget. Subclasses declare the field ``k``."""
+
+    __slots__ = ()
+    k: int
+
+    def __post_init__(self) -> None:
+        TopologyParams.__post_init__(self)
+        _check_even("k", self.k)
+
+    def check(self, nodes: int) -> None:
+        _check_below_nodes("k", self.k, nodes)
+        _check_edge_budget("k", self.k, nodes, nodes * self.k / 2)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class WattsStrogatz(TopologyParams):
+class WattsStrogatz(_RingLatticeParams):
     """Small world (Watts & Strogatz 1998) with networkx's semantics.
 
     A ring lattice with ``k/2`` neighbours on each side; each lattice edge ``(u, u+j)`` is
@@ -503,13 +513,6 @@ class WattsStrogatz(TopologyParams):
 
     k: int = param(4, min=2, help="lattice degree (even): k/2 nearest neighbours on each side")
     p: float = param(0.1, min=0.0, max=1.0, help="probability that a lattice edge is rewired")
-
-    def __post_init__(self) -> None:
-        TopologyParams.__post_init__(self)
-        _check_even("k", self.k)
-
-    def check(self, nodes: int) -> None:
-        _check_lattice_degree(self.k, nodes)
 
     def build(self, n: int, rng: np.random.Generator) -> Topology:
         src, dst = kernels.watts_strogatz_edges(n, self.k, self.p, rng)
@@ -539,20 +542,13 @@ class BarabasiAlbert(TopologyParams):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Ring(TopologyParams):
+class Ring(_RingLatticeParams):
     """Ring lattice: each node joined to its ``k/2`` nearest neighbours on each side."""
 
     name: ClassVar[str] = "ring"
     summary: ClassVar[str] = "ring lattice: k/2 nearest neighbours on each side"
 
     k: int = param(2, min=2, help="degree (even): k/2 nearest neighbours on each side")
-
-    def __post_init__(self) -> None:
-        TopologyParams.__post_init__(self)
-        _check_even("k", self.k)
-
-    def check(self, nodes: int) -> None:
-        _check_lattice_degree(self.k, nodes)
 
     def build(self, n: int, rng: np.random.Generator) -> Topology:
         half = self.k // 2

@@ -4,15 +4,17 @@ Per-round columns (``Run.rounds``, one row per round, round 0 = the initial stat
 
 - ``round``; the protocol's own columns (spreading: ``informed`` = live informed nodes,
   ``coverage`` = informed / live); ``live``;
-- message counts from the transport's counting point: ``messages`` (sent, requests and replies),
-  ``delivered``, ``dropped`` (``messages == delivered + dropped``), ``useful`` (delivered
-  update-carrying messages that told their receiver something new: one per newly informed
-  node), ``redundant`` (delivered update-carrying messages that did not).
+- message counts from the transport's counting point: ``messages`` (sent, requests and
+  replies), ``update_messages`` (sent messages that carry the update), ``delivered``,
+  ``dropped`` (``messages == delivered + dropped``), ``useful`` (delivered update-carrying
+  messages that told their receiver something new: one per newly informed node),
+  ``redundant`` (delivered update-carrying messages that did not).
 
-Summary (``Run.summary``): ``rounds`` (rounds run), ``messages_total``, ``messages_per_node``
-and the protocol's own, for spreading: ``rounds_to_50`` / ``_90`` / ``_99`` / ``_full`` (the
-first round at whose end coverage reached 0.5 / 0.9 / 0.99 / 1; None if never) and
-``coverage_final``. Network-wide scans are Numba kernels (``swarm.kernels.metrics``).
+Summary (``Run.summary``): ``rounds`` (rounds run), ``messages_total``, ``messages_per_node``,
+``traffic`` (update-carrying messages sent per node, Demers et al.'s *m*) and the protocol's
+own; for spreading: ``rounds_to_50`` / ``_90`` / ``_99`` / ``_full`` (the first round at whose
+end coverage reached 0.5 / 0.9 / 0.99 / 1; None if never) and ``coverage_final``.
+Network-wide scans are Numba kernels (``swarm.kernels.metrics``).
 """
 
 from __future__ import annotations
@@ -53,4 +55,5 @@ def message_summary(rounds: pd.DataFrame, nodes: int) -> dict[str, Any]:
         "rounds": int(rounds["round"].iloc[-1]),
         "messages_total": total,
         "messages_per_node": total / nodes,
+        "traffic": int(rounds["update_messages"].sum()) / nodes,
     }

@@ -1,7 +1,8 @@
 """Delivery: the one counting point every message passes.
 
-``Transport.deliver`` counts what was sent, drops what cannot arrive (messages to a down
-node), counts what was delivered and dropped, and hands the delivered batch back.
+``Transport.deliver`` counts what was sent (and how much of it carried an update), drops what
+cannot arrive (messages to a down node), counts what was delivered and dropped, and hands the
+delivered batch back.
 ``Transport.count_receipt`` counts, of the delivered update-carrying messages, those that told
 their receiver something new (``useful``) and the rest (``redundant``). The counts therefore
 mean the same for every protocol, and ``messages == delivered + dropped`` always.
@@ -16,7 +17,7 @@ from swarm.state import SwarmState
 
 __all__ = ["Counters", "Transport", "COUNTER_NAMES"]
 
-COUNTER_NAMES = ("messages", "delivered", "dropped", "useful", "redundant")
+COUNTER_NAMES = ("messages", "update_messages", "delivered", "dropped", "useful", "redundant")
 
 
 class Counters:
@@ -26,6 +27,7 @@ class Counters:
 
     def __init__(self) -> None:
         self.messages = 0
+        self.update_messages = 0
         self.delivered = 0
         self.dropped = 0
         self.useful = 0
@@ -41,6 +43,8 @@ class Transport:
     def deliver(self, msgs: Messages, state: SwarmState, counters: Counters) -> Messages:
         sent = len(msgs)
         counters.messages += sent
+        if sent:
+            counters.update_messages += int(np.count_nonzero(msgs.update))
         if sent and state.n_live < state.n:
             arrives = state.live[msgs.dst]
             delivered = msgs.select(arrives)

@@ -40,6 +40,8 @@ def test_invariants(s):
     assert np.all((r["coverage"] >= 0) & (r["coverage"] <= 1))
     assert np.array_equal(r["messages"], r["delivered"] + r["dropped"])
     assert np.all(r["useful"] + r["redundant"] <= r["delivered"])
+    assert np.all(r["useful"] + r["redundant"] <= r["update_messages"])
+    assert np.all(r["update_messages"] <= r["messages"])
     # the final state agrees with the last row; informed_round is consistent with the rows
     state = run.state
     assert int(state.informed.sum()) == informed[-1]

@@ -1,6 +1,14 @@
-"""Contract tests over every registered protocol: no new test code for a new protocol."""
+"""Contract tests over every registered protocol: no new test code for a new protocol.
+
+They assume nothing about what a protocol computes — only the contract of
+``swarm/protocols/base.py``: same seed same run, the agent path equals the kernel path (frames,
+final arrays, generator states), the agent rule runs without the kernel path, n = 1 and n = 2
+work, dtypes and shapes are kept.
+"""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -9,6 +17,7 @@ import pytest
 import swarm
 from swarm import PROTOCOLS, Scenario
 from swarm.model import SwarmModel
+from swarm.transport import COUNTER_NAMES
 
 PROTOCOL_NAMES = sorted(PROTOCOLS)
 TOPOLOGY_CASES = [
@@ -19,25 +28,37 @@ TOPOLOGY_CASES = [
 ]
 
 
+def has_param(name: str, param: str) -> bool:
+    return param in {f.name for f in dataclasses.fields(PROTOCOLS[name].Params)}
+
+
 def scenario(protocol: str, nodes: int = 300, seed: int = 17, **extra) -> Scenario:
-    return Scenario.from_dict({"nodes": nodes, "protocol": protocol, "seed": seed, **extra})
+    return Scenario.from_dict({"nodes": nodes, "protocol": protocol, "seed": seed,
+                               "max_rounds": 400, **extra})
 
 
-def final_arrays(run: swarm.Run) -> dict[str, np.ndarray]:
-    return run.state.arrays()
+def assert_same_state(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
+    assert a.keys() == b.keys()
+    for key, value in a.items():
+        assert value.dtype == b[key].dtype, key
+        assert np.array_equal(value, b[key]), key
 
 
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)
 @pytest.mark.parametrize("topo", TOPOLOGY_CASES, ids=lambda t: t["topology"])
 @pytest.mark.parametrize("fanout", [1, 3])
 def test_agent_path_equals_kernel_path(name, topo, fanout):
-    s = scenario(name, **topo, **{"protocol.fanout": fanout, "max_rounds": 400})
+    extra = dict(topo)
+    if has_param(name, "fanout"):
+        extra["protocol.fanout"] = fanout
+    elif fanout != 1:
+        pytest.skip(f"{name} has no fanout")
+    s = scenario(name, **extra)
     a = swarm.simulate(s, engine="kernels")
     b = swarm.simulate(s, engine="agents")
     pd.testing.assert_frame_equal(a.rounds, b.rounds)
     assert a.summary == b.summary
-    for key, value in final_arrays(a).items():
-        assert np.array_equal(value, final_arrays(b)[key]), key
+    assert_same_state(a.state.arrays(), b.state.arrays())
 
 
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)
@@ -57,14 +78,15 @@ def test_agent_rule_does_not_call_the_kernel_path(name, monkeypatch):
 
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)
 def test_both_paths_leave_every_stream_in_the_same_state_each_round(name):
-    s = scenario(name, nodes=120, **{"protocol.fanout": 2})
+    extra = {"protocol.fanout": 2} if has_param(name, "fanout") else {}
+    s = scenario(name, nodes=120, **extra)
     models = [SwarmModel(s, engine=engine) for engine in ("kernels", "agents")]
     while models[0].running or models[1].running:
         for m in models:
             m.step()
         states = [m.engine.rng.bit_generator.state for m in models]
         assert states[0] == states[1]
-        assert np.array_equal(models[0].state.informed, models[1].state.informed)
+        assert_same_state(models[0].state.arrays(), models[1].state.arrays())
 
 
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)
@@ -73,31 +95,29 @@ def test_same_seed_same_run_and_different_seed_differs(name):
     b = swarm.simulate(scenario(name))
     c = swarm.simulate(scenario(name, seed=18))
     pd.testing.assert_frame_equal(a.rounds, b.rounds)
+    assert_same_state(a.state.arrays(), b.state.arrays())
     assert a.run_id == b.run_id != c.run_id
-    assert not np.array_equal(a.state.informed_round, c.state.informed_round)
+    assert not a.rounds.equals(c.rounds)
 
 
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)
 @pytest.mark.parametrize("engine", ["kernels", "agents"])
-def test_single_node(name, engine):
+def test_single_node_sends_nothing_and_finishes(name, engine):
     run = swarm.simulate(scenario(name, nodes=1), engine=engine)
-    assert len(run.rounds) == 1
-    assert run.summary["rounds_to_full"] == 0
-    assert run.summary["messages_total"] == 0
+    assert run.rounds["messages"].sum() == 0
+    assert run.summary["rounds"] < 400, "a lone node must finish before max_rounds"
 
 
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)
 @pytest.mark.parametrize("engine", ["kernels", "agents"])
-def test_two_nodes_finish_in_one_round(name, engine):
-    """With n = 2 the only partner is the other node, so one round always suffices."""
+def test_two_nodes_finish(name, engine):
     run = swarm.simulate(scenario(name, nodes=2), engine=engine)
-    assert run.summary["rounds_to_full"] == 1
-    assert run.rounds["coverage"].tolist() == [0.5, 1.0]
-    assert run.rounds["useful"].tolist() == [0, 1]
+    assert run.summary["rounds"] < 400
+    assert run.rounds["messages"].sum() > 0
 
 
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)
-def test_dtypes_and_shapes_kept(name):
+def test_dtypes_shapes_and_columns_kept(name):
     s = scenario(name, nodes=200)
     model = SwarmModel(s, engine="kernels")
     before = {k: (v.dtype, v.shape) for k, v in model.state.arrays().items()}
@@ -106,22 +126,9 @@ def test_dtypes_and_shapes_kept(name):
     after = {k: (v.dtype, v.shape) for k, v in model.state.arrays().items()}
     assert before == after
     run = swarm.simulate(s)
-    for col in run.rounds.columns:
-        expected = np.float64 if col == "coverage" else np.int64
-        assert run.rounds[col].dtype == expected, col
-
-
-@pytest.mark.parametrize("name", PROTOCOL_NAMES)
-def test_mesa_model_steps_either_path_to_the_same_state(name):
-    s = scenario(name, nodes=150)
-    runs = {}
-    for engine in ("kernels", "agents"):
-        model = SwarmModel(s, engine=engine)
-        while model.running:
-            model.step()
-        runs[engine] = model
-    assert np.array_equal(runs["kernels"].state.informed_round,
-                          runs["agents"].state.informed_round)
-    agents = runs["agents"].node_agents
-    assert len(agents) == 150 and [a.idx for a in agents] == list(range(150))
-    assert all(a.informed for a in agents)
+    assert list(run.rounds.columns[:1]) == ["round"]
+    assert set(COUNTER_NAMES) | {"live"} <= set(run.rounds.columns)
+    for col in ("round", "live", *COUNTER_NAMES):
+        assert run.rounds[col].dtype == np.int64, col
+    assert np.array_equal(run.rounds["round"], np.arange(len(run.rounds)))
+    assert np.array_equal(run.rounds["messages"], run.rounds["delivered"] + run.rounds["dropped"])

@@ -153,8 +153,12 @@ class Params:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = check_value(f"{self.kind}.{f.name}", getattr(self, f.name), f.metadata)
+            value = check_value(f"{self.prefix()}.{f.name}", getattr(self, f.name), f.metadata)
             object.__setattr__(self, f.name, value)
+
+    def prefix(self) -> str:
+        """The dotted prefix of this object's fields in error messages and flat dicts."""
+        return self.kind
 
     def check(self, nodes: int) -> None:
         """Constraints that depend on the number of nodes; raise ConfigError."""
@@ -253,6 +257,12 @@ _TOP_LEVEL = {
         type=int, min=0, max=10**7, choices=None, optional=False, units="rounds",
         help="stop after this many rounds even if the protocol has not finished",
     ),
+    "largest_component": dict(
+        type=bool, min=None, max=None, choices=None, optional=False, units=None,
+        help="also report the size of the largest connected component of live nodes (under "
+        "the active partition) each round; recomputed when the live set or the partition "
+        "changes, at O(edges) each time",
+    ),
 }
 
 
@@ -264,7 +274,11 @@ class Scenario:
     """Everything that defines a run, apart from the choice of engine.
 
     ``protocol`` and ``topology`` take a registry name (defaults for every parameter) or a
-    params instance, e.g. ``Scenario(nodes=10_000, protocol=Push(fanout=2))``.
+    params instance, e.g. ``Scenario(nodes=10_000, protocol=Push(fanout=2))``. ``faults``
+    takes fault parameters (``[LossParams(rate=0.1), PartitionParams(start=10, end=40)]``),
+    ``(label, params)`` pairs, a ``{label: params}`` dict or a timeline string
+    (``"10-40: partition groups=2; 20: crash fraction=0.05"``, see
+    ``swarm.faults.parse_timeline``); it is kept as a tuple of ``(label, params)``.
     """
 
     nodes: int = field(default=1000, metadata=_TOP_LEVEL["nodes"])
@@ -272,14 +286,19 @@ class Scenario:
     topology: Any = _DEFAULT_NAMES["topology"]
     seed: int = field(default=0, metadata=_TOP_LEVEL["seed"])
     max_rounds: int = field(default=1000, metadata=_TOP_LEVEL["max_rounds"])
+    faults: Any = ()
+    largest_component: bool = field(default=False, metadata=_TOP_LEVEL["largest_component"])
 
     def __post_init__(self) -> None:
+        from swarm.faults import normalise
+
         for name, meta in _TOP_LEVEL.items():
             object.__setattr__(self, name, check_value(name, getattr(self, name), meta))
         object.__setattr__(self, "protocol", _resolve("protocol", self.protocol))
         object.__setattr__(self, "topology", _resolve("topology", self.topology))
         self.topology.check(self.nodes)
         self.protocol.check(self.nodes)
+        object.__setattr__(self, "faults", normalise(self.faults, self.nodes))
 
     # -- flat dict ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -289,28 +308,44 @@ class Scenario:
         out.update(self.topology.to_dict())
         out["seed"] = self.seed
         out["max_rounds"] = self.max_rounds
+        out["largest_component"] = self.largest_component
+        from swarm.faults import to_flat
+
+        out.update(to_flat(self.faults))
         return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
         """Build from a flat dict with dotted keys. Unknown keys are an error."""
+        from swarm.faults import from_flat, parse_timeline
+
         top: dict[str, Any] = {}
         sub: dict[str, dict[str, Any]] = {"protocol": {}, "topology": {}}
+        faults: dict[str, dict[str, Any]] = {}
+        timeline: list[Any] = []
         for key, value in data.items():
             if not isinstance(key, str):
                 raise ConfigError(str(key), value, "keys must be strings")
             head, dot, rest = key.partition(".")
             if dot and head in sub and rest:
                 sub[head][rest] = value
+            elif head == "faults" and rest:
+                label, dot2, name = rest.partition(".")
+                faults.setdefault(label, {})["kind" if not dot2 else name] = value
+            elif key == "timeline":
+                timeline.extend(parse_timeline(value if isinstance(value, (str, list)) else
+                                               str(value)))
             elif not dot and (key in _TOP_LEVEL or key in sub):
                 top[key] = value
             else:
                 known = sorted(_TOP_LEVEL) + ["protocol", "protocol.<param>", "topology",
-                                              "topology.<param>"]
+                                              "topology.<param>", "faults.<label>.<param>",
+                                              "timeline"]
                 raise ConfigError(key, value, "unknown key; known keys: " + ", ".join(known))
         for kind in sub:
             name = top.get(kind, _DEFAULT_NAMES[kind])
             top[kind] = _resolve(kind, name, sub[kind])
+        top["faults"] = (*from_flat(faults), *timeline)
         return cls(**top)
 
     def replace(self, updates: Mapping[str, Any]) -> Scenario:
@@ -320,6 +355,13 @@ class Scenario:
         for kind in ("protocol", "topology"):
             if kind in updates and updates[kind] != data[kind]:
                 data = {k: v for k, v in data.items() if not k.startswith(kind + ".")}
+        for key, value in updates.items():
+            head, _, rest = key.partition(".")
+            if head == "faults" and rest.endswith(".kind"):  # a new kind: drop the old params
+                label = rest[: -len(".kind")]
+                if value != data.get(key, label):
+                    data = {k: v for k, v in data.items()
+                            if not k.startswith(f"faults.{label}.")}
         data.update(updates)
         return Scenario.from_dict(data)
 
@@ -348,6 +390,9 @@ class Scenario:
         tables: dict[str, list[str]] = {"protocol": [], "topology": []}
         for key, value in data.items():
             head, dot, rest = key.partition(".")
+            if head == "faults":
+                head, _, rest = key.rpartition(".")
+                tables.setdefault(head, [])
             if key in tables:
                 tables[key].insert(0, f"name = {_toml_value(value)}")
             elif dot:

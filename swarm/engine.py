@@ -1,15 +1,19 @@
 """The round loop. It knows no protocol by name: it wires scenario, topology, state,
 protocol, transport and a driver (kernel path or Mesa agents) and runs rounds.
 
-Every round ``t`` (see ``swarm.protocols.base`` for the contract)::
+Every round ``t`` (see ``swarm.protocols.base`` and ``swarm.faults.base``)::
 
+    faults.perturb(state, t)                                 # crash, recover, churn
     msgs = driver.send(state, t, rng)
-    while msgs and phase < protocol.max_phases:
-        msgs = transport.deliver(msgs, state, counters)      # the counting point
-        msgs, useful = driver.receive(state, msgs, phase)
+    while phase == 0 or (msgs and phase < protocol.max_phases):
+        delivered = transport.deliver(msgs, state, counters, t, phase)   # counting point,
+        msgs, useful = driver.receive(state, delivered, phase)          # faults on messages
         transport.count_receipt(delivered, useful, counters)
     protocol.end_round(state, t)
-    row = {round, protocol metrics, live, counters}
+    row = {round, protocol metrics, live, [largest_component], counters}
+
+A run is done after ``max_rounds``, or when the protocol has finished and no fault will change
+anything any more (a crash still to come, a partition still to heal, messages in flight).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import pandas as pd
 
 from swarm.config import Scenario
 from swarm.errors import ConfigError
+from swarm.faults import FaultSet
+from swarm.kernels.metrics import largest_live_component
 from swarm.messages import Messages
 from swarm.metrics import message_summary
 from swarm.protocols import PROTOCOLS
@@ -60,10 +66,13 @@ class Engine:
         self.protocol = PROTOCOLS[scenario.protocol.name](scenario.protocol, topology)
         self.state = SwarmState(n)
         self.protocol.init_state(self.state, self.streams["init"])
-        self.transport = Transport()
+        self.faults = FaultSet(scenario.faults, topology, self.streams)
+        self.transport = Transport(self.faults)
         self.rng = self.streams["protocol"]
         self.driver: Driver = self.protocol
         self.rows: list[dict[str, Any]] = []
+        self._component_key: tuple[np.ndarray, Any] | None = None
+        self._component = 0
         self._record(Counters())
 
     @property
@@ -72,9 +81,10 @@ class Engine:
 
     @property
     def done(self) -> bool:
-        return self.state.round >= self.scenario.max_rounds or self.protocol.finished(
-            self.state, self.rows[-1]
-        )
+        t = self.state.round
+        if t >= self.scenario.max_rounds:
+            return True
+        return self.protocol.finished(self.state, self.rows[-1]) and not self.faults.pending(t)
 
     def step(self) -> bool:
         """Run one round unless the run is done; True if a round was run."""
@@ -83,12 +93,17 @@ class Engine:
         state, protocol, transport, driver = self.state, self.protocol, self.transport, self.driver
         t = state.round + 1
         counters = Counters()
+        if self.faults:
+            self.faults.perturb(state, t, protocol)
         msgs: Messages | None = driver.send(state, t, self.rng)
         phase = 0
-        while msgs is not None and len(msgs) and phase < protocol.max_phases:
-            delivered = transport.deliver(msgs, state, counters)
-            msgs, useful = driver.receive(state, delivered, phase)
-            transport.count_receipt(delivered, useful, counters)
+        while msgs is not None and (phase == 0 or len(msgs)) and phase < protocol.max_phases:
+            delivered = transport.deliver(msgs, state, counters, t, phase)
+            if len(delivered):
+                msgs, useful = driver.receive(state, delivered, phase)
+                transport.count_receipt(delivered, useful, counters)
+            else:
+                msgs = None
             phase += 1
         protocol.end_round(state, t)
         state.round = t
@@ -105,9 +120,42 @@ class Engine:
         row: dict[str, Any] = {"round": self.state.round}
         row.update(self.protocol.round_metrics(self.state))
         row["live"] = self.state.n_live
+        if self.scenario.largest_component:
+            row["largest_component"] = self._largest_component()
         for name in COUNTER_NAMES:
             row[name] = getattr(counters, name)
         self.rows.append(row)
+
+    def _largest_component(self) -> int:
+        """Recomputed only when the live set or the active partition changed."""
+        groups = self.faults.groups(self.state.round)
+        key = self._component_key
+        if key is None or key[1] is not groups or not np.array_equal(key[0], self.state.live):
+            topo = self.topology
+            self._component = int(largest_live_component(
+                topo.indptr, topo.indices, topo.complete, self.state.live,
+                groups if groups is not None else np.zeros(1, np.int32), groups is not None,
+            ))
+            self._component_key = (self.state.live.copy(), groups)
+        return self._component
+
+    def events_frame(self) -> pd.DataFrame:
+        """What the faults did (``run.events``): round, fault, event, nodes, detail, and for
+        recoveries and heals the rounds until coverage was full again."""
+        frame = pd.DataFrame(self.faults.log.rows,
+                             columns=["round", "fault", "event", "nodes", "detail"])
+        if "coverage" in (self.rows[0] if self.rows else {}):
+            rounds = np.array([r["round"] for r in self.rows])
+            full = rounds[np.array([r["coverage"] for r in self.rows]) >= 1.0]
+            after = []
+            for t, event in zip(frame["round"], frame["event"], strict=True):
+                if event in ("heal", "recover", "up"):
+                    later = full[full >= t]
+                    after.append(int(later[0] - t) if later.size else None)
+                else:
+                    after.append(None)
+            frame["reconverge_rounds"] = pd.array(after, dtype="Int64")
+        return frame
 
     def rounds_frame(self) -> pd.DataFrame:
         frame = pd.DataFrame.from_records(self.rows)
@@ -116,7 +164,12 @@ class Engine:
                 frame[col] = frame[col].astype(np.int64)
         return frame
 
-    def summary(self, rounds: pd.DataFrame) -> dict[str, Any]:
+    def summary(self, rounds: pd.DataFrame, events: pd.DataFrame) -> dict[str, Any]:
         out = self.protocol.summarize(rounds)
         out.update(message_summary(rounds, self.scenario.nodes))
+        if "reconverge_rounds" in events:
+            healed = events[events["event"].isin(["heal", "recover"])]
+            if len(healed):
+                last = healed["reconverge_rounds"].iloc[-1]
+                out["reconverge_rounds"] = None if pd.isna(last) else int(last)
         return out

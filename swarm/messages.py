@@ -41,6 +41,15 @@ class Messages:
             np.array(kind, dtype=np.uint8), np.array(update, dtype=np.bool_),
         )
 
+    @classmethod
+    def concat(cls, batches: list[Messages]) -> Messages:
+        """One batch: the given batches one after the other."""
+        return cls(
+            np.concatenate([b.src for b in batches]), np.concatenate([b.dst for b in batches]),
+            np.concatenate([b.kind for b in batches]),
+            np.concatenate([b.update for b in batches]),
+        )
+
     def __len__(self) -> int:
         return int(self.src.shape[0])
 

@@ -13,7 +13,9 @@ Per-round columns (``Run.rounds``, one row per round, round 0 = the initial stat
 Summary (``Run.summary``): ``rounds`` (rounds run), ``messages_total``, ``messages_per_node``,
 ``traffic`` (update-carrying messages sent per node, Demers et al.'s *m*) and the protocol's
 own; for spreading: ``rounds_to_50`` / ``_90`` / ``_99`` / ``_full`` (the first round at whose
-end coverage reached 0.5 / 0.9 / 0.99 / 1; None if never) and ``coverage_final``.
+end coverage reached 0.5 / 0.9 / 0.99 / 1; None if never), ``coverage_final`` and ``residue``
+(the fraction of live nodes not informed at the end). With faults: ``dropped_*_total`` by cause
+and ``reconverge_rounds`` (from the last heal or recovery to full coverage again).
 Network-wide scans are Numba kernels (``swarm.kernels.metrics``).
 """
 
@@ -31,6 +33,7 @@ __all__ = ["coverage_summary", "message_summary", "COVERAGE_THRESHOLDS", "ROUND_
 COVERAGE_THRESHOLDS = {"rounds_to_50": 0.5, "rounds_to_90": 0.9, "rounds_to_99": 0.99,
                        "rounds_to_full": 1.0}
 ROUND_COLUMNS = ("round", "live", *COUNTER_NAMES)
+DROP_CAUSES = ("dropped_down", "dropped_partition", "dropped_loss")
 
 
 def first_round_at_least(rounds: pd.DataFrame, column: str, level: float) -> int | None:
@@ -46,6 +49,7 @@ def coverage_summary(rounds: pd.DataFrame) -> dict[str, Any]:
         for name, level in COVERAGE_THRESHOLDS.items()
     }
     out["coverage_final"] = float(rounds["coverage"].iloc[-1])
+    out["residue"] = 1.0 - out["coverage_final"]
     return out
 
 
@@ -56,4 +60,5 @@ def message_summary(rounds: pd.DataFrame, nodes: int) -> dict[str, Any]:
         "messages_total": total,
         "messages_per_node": total / nodes,
         "traffic": int(rounds["update_messages"].sum()) / nodes,
+        **{f"{cause}_total": int(rounds[cause].sum()) for cause in DROP_CAUSES},
     }

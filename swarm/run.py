@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from swarm.config import Scenario
@@ -23,7 +24,8 @@ class Run:
     """The result of one run.
 
     ``rounds``: one row per round (round 0 is the initial state), see ``swarm.metrics``.
-    ``summary``: one flat dict. ``state``: the final SwarmState (not stored in Parquet).
+    ``summary``: one flat dict. ``events``: what the faults did, one row per event.
+    ``state``: the final SwarmState (not stored in Parquet).
     """
 
     scenario: Scenario
@@ -31,6 +33,7 @@ class Run:
     rounds: pd.DataFrame
     summary: dict[str, Any]
     run_id: str
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)
     state: SwarmState | None = field(default=None, repr=False)
 
     def to_parquet(self, path: str | Path) -> Path:
@@ -40,6 +43,8 @@ class Run:
             "summary": self.summary,
             "engine": self.engine,
             "run_id": self.run_id,
+            "events": self.events.astype(object).where(self.events.notna(), None)
+            .to_dict(orient="records"),
             "versions": versions(),
         }
         return write_frame(path, self.rounds, meta)
@@ -59,7 +64,19 @@ def read_run(path: str | Path) -> Run:
         rounds=frame,
         summary=meta["summary"],
         run_id=meta["run_id"],
+        events=_events_frame(meta.get("events", [])),
     )
+
+
+def _events_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["round", "fault", "event", "nodes", "detail"]
+                         + (["reconverge_rounds"] if rows and "reconverge_rounds" in rows[0]
+                            else []))
+    for col in ("round", "nodes"):
+        frame[col] = frame[col].astype(np.int64)
+    if "reconverge_rounds" in frame:
+        frame["reconverge_rounds"] = pd.array(frame["reconverge_rounds"], dtype="Int64")
+    return frame
 
 
 def simulate(
@@ -89,11 +106,13 @@ def simulate(
         run_engine = Engine(scenario, topology=topology)
     run_engine.run(progress)
     rounds = run_engine.rounds_frame()
+    events = run_engine.events_frame()
     return Run(
         scenario=scenario,
         engine=engine,
         rounds=rounds,
-        summary=run_engine.summary(rounds),
+        summary=run_engine.summary(rounds, events),
         run_id=run_id(scenario.to_dict()),
+        events=events,
         state=run_engine.state,
     )

@@ -1,14 +1,20 @@
-"""Delivery: the one counting point every message passes.
+"""Delivery: the one counting point every message passes, and where faults act on messages.
 
-``Transport.deliver`` counts what was sent (and how much of it carried an update), drops what
-cannot arrive (messages to a down node), counts what was delivered and dropped, and hands the
-delivered batch back.
+``Transport.deliver`` counts what was sent (and how much of it carried an update), lets the
+message-level faults drop or delay it (partition, loss, latency: counted by cause), adds the
+messages delayed from earlier rounds that arrive now (first phase only), drops what cannot
+arrive (messages to a down node) and hands the delivered batch back.
 ``Transport.count_receipt`` counts, of the delivered update-carrying messages, those that told
-their receiver something new (``useful``) and the rest (``redundant``). The counts therefore
-mean the same for every protocol, and ``messages == delivered + dropped`` always.
+their receiver something new (``useful``) and the rest (``redundant``).
+
+Per round: ``messages + late == delivered + dropped + delayed``, and ``dropped`` is the sum of
+``dropped_down``, ``dropped_partition`` and ``dropped_loss``; without latency
+``messages == delivered + dropped``.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +23,8 @@ from swarm.state import SwarmState
 
 __all__ = ["Counters", "Transport", "COUNTER_NAMES"]
 
-COUNTER_NAMES = ("messages", "update_messages", "delivered", "dropped", "useful", "redundant")
+COUNTER_NAMES = ("messages", "update_messages", "delivered", "dropped", "dropped_down",
+                 "dropped_partition", "dropped_loss", "delayed", "late", "useful", "redundant")
 
 
 class Counters:
@@ -26,33 +33,41 @@ class Counters:
     __slots__ = COUNTER_NAMES
 
     def __init__(self) -> None:
-        self.messages = 0
-        self.update_messages = 0
-        self.delivered = 0
-        self.dropped = 0
-        self.useful = 0
-        self.redundant = 0
+        for name in COUNTER_NAMES:
+            setattr(self, name, 0)
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in COUNTER_NAMES}
 
 
 class Transport:
-    """Synchronous delivery within the round (faults will wrap this)."""
+    """Synchronous delivery within the round, wrapped by the scenario's faults."""
 
-    def deliver(self, msgs: Messages, state: SwarmState, counters: Counters) -> Messages:
+    def __init__(self, faults: Any = None) -> None:
+        self.faults = faults
+
+    def deliver(
+        self, msgs: Messages, state: SwarmState, counters: Counters, t: int = 0, phase: int = 0
+    ) -> Messages:
         sent = len(msgs)
         counters.messages += sent
         if sent:
             counters.update_messages += int(np.count_nonzero(msgs.update))
-        if sent and state.n_live < state.n:
-            arrives = state.live[msgs.dst]
-            delivered = msgs.select(arrives)
-        else:
-            delivered = msgs
-        counters.delivered += len(delivered)
-        counters.dropped += sent - len(delivered)
-        return delivered
+        if self.faults:
+            msgs = self.faults.transform(msgs, state, t, counters)
+            if phase == 0:
+                late = self.faults.arrivals(t)
+                if late is not None:
+                    counters.late += len(late)
+                    msgs = Messages.concat([msgs, late]) if len(msgs) else late
+        arriving = len(msgs)
+        if arriving and state.n_live < state.n:
+            msgs = msgs.select(state.live[msgs.dst])
+            counters.dropped_down += arriving - len(msgs)
+        counters.delivered += len(msgs)
+        counters.dropped = counters.dropped_down + counters.dropped_partition + \
+            counters.dropped_loss
+        return msgs
 
     @staticmethod
     def count_receipt(msgs: Messages, useful: np.ndarray, counters: Counters) -> None:

@@ -89,6 +89,14 @@ class Protocol:
         """Commit the changes of round ``t`` (shared by both paths). A protocol may compute
         its round metrics in the same pass and hand them to ``round_metrics``."""
 
+    def reset_nodes(self, state: SwarmState, nodes: np.ndarray) -> None:
+        """Forget the protocol state of ``nodes`` (a crashed node that comes back without its
+        state, ``keep_state = false``): set their arrays to a fresh node's values."""
+        raise NotImplementedError(
+            f"protocol {self.name!r} cannot restart nodes without their state "
+            "(use keep_state = true)"
+        )
+
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
         """True when further rounds cannot change anything the run measures; ``row`` is the
         metrics row of the round just ended (or of round 0)."""

@@ -174,6 +174,11 @@ class Spreading(Protocol):
             state.informed, state.informed_next, state.informed_round, state.live, t
         ))
 
+    def reset_nodes(self, state: SwarmState, nodes: np.ndarray) -> None:
+        state.informed[nodes] = False
+        state.informed_next[nodes] = False
+        state.informed_round[nodes] = -1
+
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
         return row["informed"] == row["live"]
 

@@ -1,0 +1,212 @@
+"""The fault registry, the timeline parser and the per-run set of faults.
+
+A new fault is one file here plus one line in ``FAULTS`` (see ``swarm/faults/base.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from swarm.errors import ConfigError
+from swarm.faults.base import EventLog, Fault, FaultParams
+from swarm.faults.churn import Churn
+from swarm.faults.crash import Crash
+from swarm.faults.latency import Latency
+from swarm.faults.loss import Loss
+from swarm.faults.partition import Partition
+from swarm.messages import Messages
+from swarm.state import SwarmState
+
+__all__ = ["FAULTS", "FaultParams", "FaultSet", "EventLog", "parse_timeline", "normalise",
+           "DROP_COUNTERS"]
+
+FAULTS: dict[str, type[Fault]] = {
+    "loss": Loss,
+    "latency": Latency,
+    "crash": Crash,
+    "churn": Churn,
+    "partition": Partition,
+}
+
+#: message-level faults act in this order, which decides the cause a drop is counted under
+_TRANSFORM_ORDER = ("partition", "loss", "latency")
+#: kinds of which two entries may not be active in the same round (their effect is ambiguous)
+_EXCLUSIVE = ("loss", "latency", "partition")
+DROP_COUNTERS = ("dropped_down", "dropped_partition", "dropped_loss")
+
+_LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_ENTRY = re.compile(r"^\s*(?:(?:round\s+)?(\d+)\s*(?:-\s*(\d+))?\s*:)?\s*([A-Za-z-]+)(.*)$")
+
+
+def params_class(kind: str, field: str) -> type[FaultParams]:
+    if kind not in FAULTS:
+        raise ConfigError(field, kind, "must be a fault kind: " + ", ".join(FAULTS))
+    return FAULTS[kind].Params
+
+
+def parse_timeline(text: str | Iterable[str]) -> list[FaultParams]:
+    """Faults from a timeline, entries separated by ``;`` or new lines::
+
+        loss rate=0.05
+        10-40: partition groups=2          # split in rounds 10..40, heal after round 40
+        20: crash fraction=0.05            # crash-stop at round 20
+        10: partition groups=3; 50: heal   # 'heal' / 'recover' close the last open window
+    """
+    from swarm.config import parse_value
+
+    entries = [text] if isinstance(text, str) else list(text)
+    out: list[FaultParams] = []
+    for chunk in entries:
+        for raw in re.split(r"[;\n]", chunk):
+            entry = raw.split("#", 1)[0].strip()
+            if not entry:
+                continue
+            m = _ENTRY.match(entry)
+            if not m:
+                raise ConfigError("timeline", entry, "must look like '10-40: partition groups=2'")
+            start, end, kind, rest = m.group(1), m.group(2), m.group(3), m.group(4)
+            if kind in ("heal", "recover"):
+                target = "partition" if kind == "heal" else "crash"
+                if start is None or rest.strip():
+                    raise ConfigError("timeline", entry, f"must look like '40: {kind}'")
+                open_ = [i for i, f in enumerate(out) if f.name == target and f.end is None]
+                if not open_:
+                    raise ConfigError("timeline", entry,
+                                      f"there is no earlier open {target} to {kind}")
+                i = open_[-1]
+                out[i] = out[i].__class__(**{**_fields(out[i]), "end": int(start) - 1})
+                continue
+            options: dict[str, Any] = {}
+            for token in rest.split():
+                key, eq, value = token.partition("=")
+                if not eq:
+                    raise ConfigError("timeline", entry, f"{token!r} must look like key=value")
+                options[key] = parse_value(value)
+            if start is not None:
+                options["start"] = int(start)
+            if end is not None:
+                options["end"] = int(end)
+            cls = params_class(kind, "timeline")
+            _check_keys(cls, options, f"faults.{kind}")
+            out.append(cls(**options))
+    return out
+
+
+def _fields(params: FaultParams) -> dict[str, Any]:
+    return {name: getattr(params, name) for name in params.field_names()}
+
+
+def _check_keys(cls: type[FaultParams], options: Mapping[str, Any], prefix: str) -> None:
+    known = cls.field_names()
+    for key, value in options.items():
+        if key not in known:
+            raise ConfigError(f"{prefix}.{key}", value, "unknown key; known: "
+                              + ", ".join(f"{prefix}.{k}" for k in known))
+
+
+def normalise(value: Any, nodes: int) -> tuple[tuple[str, FaultParams], ...]:
+    """Scenario.faults from a list of params, (label, params) pairs, a {label: params} dict
+    or a timeline string; labels default to the kind (``crash``, ``crash-2``, ...)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = parse_timeline(value)
+    items = list(value.items()) if isinstance(value, Mapping) else list(value)
+    pairs: list[tuple[str, FaultParams]] = []
+    used: set[str] = set()
+    for item in items:
+        if isinstance(item, FaultParams):
+            label, params = None, item
+        elif (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], FaultParams)):
+            label, params = item
+        else:
+            raise ConfigError("faults", item, "must be fault parameters, e.g. LossParams(rate=0.1)")
+        if label is None:
+            label, k = params.name, 2
+            while label in used:
+                label, k = f"{params.name}-{k}", k + 1
+        if not isinstance(label, str) or not _LABEL.match(label) or label in used:
+            raise ConfigError("faults", label, "labels must be unique words (letters, digits, "
+                              "- or _)")
+        used.add(label)
+        params.check(nodes)
+        pairs.append((label, params))
+    for i, (la, a) in enumerate(pairs):
+        for lb, b in pairs[i + 1:]:
+            if a.name == b.name and a.name in _EXCLUSIVE and a.overlaps(b) \
+                    and not (a.is_zero() or b.is_zero()):
+                raise ConfigError(f"faults.{lb}", f"{b.name} rounds {b.start}..{b.end or 'end'}",
+                                  f"contradicts faults.{la} (rounds {a.start}..{a.end or 'end'}):"
+                                  f" two {a.name} faults may not be active in the same round")
+    return tuple(pairs)
+
+
+def from_flat(options: Mapping[str, dict[str, Any]]) -> tuple[tuple[str, FaultParams], ...]:
+    """``{"split": {"kind": "partition", "groups": 2}, "loss": {"rate": 0.1}}`` -> pairs."""
+    pairs = []
+    for label, opts in options.items():
+        opts = dict(opts)
+        kind = opts.pop("kind", label)
+        cls = params_class(kind, f"faults.{label}.kind")
+        _check_keys(cls, opts, f"faults.{label}")
+        pairs.append((label, cls(**opts)))
+    return tuple(pairs)
+
+
+def to_flat(pairs: Iterable[tuple[str, FaultParams]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for label, params in pairs:
+        if label != params.name:
+            out[f"faults.{label}.kind"] = params.name
+        for name in params.field_names():
+            out[f"faults.{label}.{name}"] = getattr(params, name)
+    return out
+
+
+class FaultSet:
+    """The faults of one run, wired to the transport and the engine."""
+
+    def __init__(self, pairs: Iterable[tuple[str, FaultParams]], topology: Any,
+                 streams: Any) -> None:
+        self.faults: list[Fault] = [
+            FAULTS[params.name](label, params, topology, streams[f"fault.{label}"])
+            for label, params in pairs
+        ]
+        rank = {kind: i for i, kind in enumerate(_TRANSFORM_ORDER)}
+        self.message_faults = sorted(
+            (f for f in self.faults if f.params.name in rank), key=lambda f: rank[f.params.name]
+        )
+        self.log = EventLog()
+
+    def __bool__(self) -> bool:
+        return bool(self.faults)
+
+    def perturb(self, state: SwarmState, t: int, protocol: Any) -> None:
+        for fault in self.faults:
+            fault.perturb(state, t, protocol, self.log)
+
+    def transform(self, msgs: Messages, state: SwarmState, t: int, counters: Any) -> Messages:
+        for fault in self.message_faults:
+            msgs = fault.transform(msgs, state, t, counters)
+        return msgs
+
+    def arrivals(self, t: int) -> Messages | None:
+        """Messages delayed from earlier rounds that arrive in round ``t``."""
+        late = [m for f in self.faults if isinstance(f, Latency) for m in f.arrivals(t)]
+        if not late:
+            return None
+        return late[0] if len(late) == 1 else Messages.concat(late)
+
+    def pending(self, t: int) -> bool:
+        return any(f.pending(t) for f in self.faults if not f.params.is_zero())
+
+    def groups(self, t: int) -> np.ndarray | None:
+        for fault in self.faults:
+            g = fault.groups(t)
+            if g is not None:
+                return g
+        return None

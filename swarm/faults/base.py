@@ -1,0 +1,151 @@
+"""The fault contract — and how to add a fault.
+
+A fault is one file in ``swarm/faults/`` and one line in ``FAULTS``
+(``swarm/faults/__init__.py``). The contract tests then check, with no new test code, that the
+fault at zero strength gives a run bit-identical to no fault.
+
+A fault file holds:
+
+1. **Params**: a ``@dataclass(frozen=True, slots=True, kw_only=True)`` subclass of
+   :class:`FaultParams` (which brings the window ``start`` / ``end``) with ``name`` set to the
+   registry name; fields declared with :func:`swarm.config.param`. ``is_zero()`` says when the
+   fault has no effect at all (loss rate 0, one partition group, ...).
+2. **The fault**: a :class:`Fault` subclass. Node-level faults override ``perturb`` (called at
+   the start of every round, before any node sends: crash, recover, churn); message-level
+   faults override ``transform`` (called on every batch in flight: loss, partitions, latency).
+
+Rules that keep runs reproducible and comparable:
+
+- a fault draws only from its own stream, ``rng`` (named ``fault.<label>``), so adding a fault
+  never changes the draws of the protocol or of another fault;
+- a fault never knows the protocol: it changes ``state.live`` (and asks the protocol to forget
+  a node's state through ``protocol.reset_nodes``) or drops / delays messages;
+- a fault records what it did with ``log.add(...)``; these rows are ``run.events``;
+- drops are counted by cause (``dropped_loss``, ``dropped_partition``, ``dropped_down``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from swarm.config import Params, param
+from swarm.errors import ConfigError
+from swarm.messages import Messages
+from swarm.state import SwarmState
+from swarm.topology import Topology
+
+__all__ = ["FaultParams", "Fault", "EventLog", "parse_id_ranges"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FaultParams(Params):
+    """Base of every fault's parameters: the window of rounds in which it is active."""
+
+    kind: ClassVar[str] = "faults"
+    #: parameters that give this fault zero strength (the contract tests check the identity)
+    ZERO: ClassVar[dict[str, Any]] = {}
+    #: a typical non-zero configuration for a 100-node run (used by the contract tests)
+    EXAMPLE: ClassVar[dict[str, Any]] = {}
+
+    start: int = param(1, min=1, units="round", help="first round in which the fault acts")
+    end: int | None = param(
+        None, min=1, optional=True, units="round",
+        help="last round in which it acts (none: until the run ends); crashed nodes recover "
+        "and partitions heal after it",
+    )
+
+    def __post_init__(self) -> None:
+        Params.__post_init__(self)
+        if self.end is not None and self.end < self.start:
+            raise ConfigError(
+                f"{self.prefix()}.end", self.end,
+                f"must be >= start = {self.start} (a window cannot end before it starts)",
+            )
+
+    def prefix(self) -> str:
+        return f"faults.{self.name}"
+
+    def is_zero(self) -> bool:
+        """True when the fault cannot change anything (its zero strength)."""
+        return False
+
+    def active(self, t: int) -> bool:
+        return self.start <= t and (self.end is None or t <= self.end)
+
+    def overlaps(self, other: FaultParams) -> bool:
+        a_end = self.end if self.end is not None else float("inf")
+        b_end = other.end if other.end is not None else float("inf")
+        return self.start <= b_end and other.start <= a_end
+
+
+class EventLog:
+    """What faults did, one row per event (``run.events``)."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, t: int, fault: str, event: str, nodes: int = 0, detail: str = "") -> None:
+        self.rows.append({"round": t, "fault": fault, "event": event, "nodes": int(nodes),
+                          "detail": detail})
+
+
+class Fault:
+    """Runtime side of a fault. One instance per scenario entry, per run."""
+
+    Params: ClassVar[type[FaultParams]]
+    #: counter that this fault's drops go to, e.g. "dropped_loss"
+    drop_counter: ClassVar[str | None] = None
+
+    def __init__(
+        self, label: str, params: FaultParams, topology: Topology, rng: np.random.Generator
+    ) -> None:
+        self.label = label
+        self.params = params
+        self.topology = topology
+        self.rng = rng
+
+    def perturb(self, state: SwarmState, t: int, protocol: Any, log: EventLog) -> None:
+        """Node-level change at the start of round ``t`` (before any node sends)."""
+
+    def transform(self, msgs: Messages, state: SwarmState, t: int, counters: Any) -> Messages:
+        """Message-level change to a batch sent in round ``t``; return what goes on."""
+        return msgs
+
+    def pending(self, t: int) -> bool:
+        """True if this fault will still change the state after round ``t``."""
+        p = self.params
+        return p.start > t or (p.end is not None and p.end >= t and self.acts_at_end())
+
+    def acts_at_end(self) -> bool:
+        """True if the end of the window changes something (recover, heal)."""
+        return False
+
+    def groups(self, t: int) -> np.ndarray | None:
+        """Group id per node while this fault separates groups (partitions); else None."""
+        return None
+
+
+def parse_id_ranges(field: str, text: str, n: int) -> np.ndarray:
+    """``"0-9,15,20-29"`` -> the sorted unique node ids; each must be in 0..n-1."""
+    ids: list[np.ndarray] = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        lo, dash, hi = part.partition("-")
+        try:
+            a = int(lo)
+            b = int(hi) if dash else a
+        except ValueError:
+            raise ConfigError(field, text, f"{part!r} is not a node id or a range like 10-19"
+                              ) from None
+        if not (0 <= a <= b < n):
+            raise ConfigError(field, text, f"range {part!r} is not within 0..{n - 1}")
+        ids.append(np.arange(a, b + 1, dtype=np.int64))
+    if not ids:
+        raise ConfigError(field, text, "must list node ids, e.g. '0-9,15'")
+    return np.unique(np.concatenate(ids))

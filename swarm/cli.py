@@ -2,6 +2,7 @@
 
     swarm simulate --nodes 100000 --protocol push-pull --seeds 20
     swarm simulate --scenario examples.toml --set protocol.fanout=2 --out data/run.parquet
+    swarm simulate -n 10000 --fault "loss rate=0.1" --fault "10-40: partition groups=2"
     swarm protocols
     swarm topologies
 
@@ -12,6 +13,7 @@ with code 2.
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 import time
 from typing import Any
@@ -41,7 +43,8 @@ def main() -> None:
 
 
 def _scenario_from_cli(
-    scenario_file: str | None, flags: dict[str, Any], settings: tuple[str, ...]
+    scenario_file: str | None, flags: dict[str, Any], settings: tuple[str, ...],
+    faults: tuple[str, ...] = (),
 ) -> Scenario:
     data: dict[str, Any] = {}
     if scenario_file:
@@ -52,6 +55,8 @@ def _scenario_from_cli(
         if not eq or not key.strip():
             raise ConfigError("--set", item, "must look like key=value, e.g. protocol.fanout=2")
         updates[key.strip()] = parse_value(text.strip())
+    if faults:
+        updates["timeline"] = list(faults)
     if not data:
         return Scenario.from_dict(updates)
     return Scenario.from_dict(data).replace(updates)
@@ -98,6 +103,9 @@ def _emit(frame: pd.DataFrame, fmt: str, index_label: str) -> None:
 @click.option("--max-rounds", type=int, help="Stop after this many rounds.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="Any dotted scenario key, e.g. --set topology.k=20 (repeatable).")
+@click.option("--fault", "faults", multiple=True, metavar="ENTRY",
+              help="A fault timeline entry, e.g. 'loss rate=0.1', '10-40: partition groups=2', "
+              "'20: crash fraction=0.05' (repeatable; see `swarm faults`).")
 @click.option("--engine", type=click.Choice(["kernels", "agents"]), default="kernels",
               show_default=True, help="Numba kernels or Mesa agents (same result).")
 @click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True,
@@ -111,7 +119,8 @@ def _emit(frame: pd.DataFrame, fmt: str, index_label: str) -> None:
 def simulate(
     scenario_file: str | None, nodes: int | None, protocol: str | None, topology: str | None,
     fanout: int | None, seed: int | None, max_rounds: int | None, settings: tuple[str, ...],
-    engine: str, seeds: int, fmt: str, show_rounds: bool, out: str | None,
+    faults: tuple[str, ...], engine: str, seeds: int, fmt: str, show_rounds: bool,
+    out: str | None,
 ) -> None:
     """Run a scenario and print its summary (or a table over --seeds K runs)."""
     from swarm.rng import replicate_seeds
@@ -121,7 +130,7 @@ def simulate(
     flags = {"nodes": nodes, "protocol": protocol, "topology": topology,
              "protocol.fanout": fanout, "seed": seed, "max_rounds": max_rounds}
     try:
-        scenario = _scenario_from_cli(scenario_file, flags, settings)
+        scenario = _scenario_from_cli(scenario_file, flags, settings, faults)
     except ConfigError as exc:
         _fail(str(exc))
         return
@@ -135,8 +144,16 @@ def simulate(
             run.to_parquet(out)
         if show_rounds:
             _emit(run.rounds.set_index("round"), fmt, "round")
+        elif fmt == "json":
+            events = run.events.astype(object).where(run.events.notna(), None)
+            click.echo(json.dumps({"summary": run.summary, "events": events.to_dict("records"),
+                                   "run_id": run.run_id, "scenario": scenario.to_dict()},
+                                  indent=2))
         else:
             _emit(pd.DataFrame({"value": pd.Series(run.summary, dtype=object)}), fmt, "metric")
+        if len(run.events) and not (fmt == "json" and not show_rounds):
+            click.echo("# events", err=fmt != "table")
+            click.echo(run.events.to_string(index=False), err=fmt != "table")
         click.echo(f"# {scenario.protocol.name} on {scenario.topology.name}, "
                    f"nodes={scenario.nodes}, seed={scenario.seed}, engine={engine}, "
                    f"run_id={run.run_id}, {time.perf_counter() - started:.2f} s", err=True)
@@ -204,6 +221,17 @@ def protocols() -> None:
     from swarm.protocols import PROTOCOLS
 
     _describe_registry("protocol", {name: p.Params for name, p in PROTOCOLS.items()})
+
+
+@main.command()
+def faults() -> None:
+    """List the faults and their parameters, with ranges and help."""
+    from swarm.faults import FAULTS
+
+    _describe_registry("faults.<label>", {name: f.Params for name, f in FAULTS.items()})
+    click.echo("\nA timeline entry: [START[-END]:] KIND [key=value ...], e.g. "
+               "'10-40: partition groups=2'; '40: heal' and '40: recover' close the last open "
+               "partition or crash.")
 
 
 @main.command()

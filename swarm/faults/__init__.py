@@ -110,7 +110,8 @@ def _check_keys(cls: type[FaultParams], options: Mapping[str, Any], prefix: str)
 
 def normalise(value: Any, nodes: int) -> tuple[tuple[str, FaultParams], ...]:
     """Scenario.faults from a list of params, (label, params) pairs, a {label: params} dict
-    or a timeline string; labels default to the kind (``crash``, ``crash-2``, ...)."""
+    or a timeline string; labels default to the kind (``crash``, ``crash-2``, ...). The
+    result is sorted by label."""
     if value is None:
         return ()
     if isinstance(value, str):
@@ -142,7 +143,9 @@ def normalise(value: Any, nodes: int) -> tuple[tuple[str, FaultParams], ...]:
                 raise ConfigError(f"faults.{lb}", f"{b.name} rounds {b.start}..{b.end or 'end'}",
                                   f"contradicts faults.{la} (rounds {a.start}..{a.end or 'end'}):"
                                   f" two {a.name} faults may not be active in the same round")
-    return tuple(pairs)
+    # a canonical order (by label): node-level faults act in this order within a round, and a
+    # scenario read back from a (key-sorted) dict or file is equal to the one written
+    return tuple(sorted(pairs, key=lambda pair: pair[0]))
 
 
 def from_flat(options: Mapping[str, dict[str, Any]]) -> tuple[tuple[str, FaultParams], ...]:

@@ -32,7 +32,8 @@ def test_json_and_csv_formats():
     r = invoke("simulate", "-n", "200", "--fanout", "2", "--format", "json")
     data = json.loads(r.stdout)
     expect = swarm.simulate({"nodes": 200, "protocol.fanout": 2}).summary
-    assert data["messages_total"]["value"] == expect["messages_total"]
+    assert data["summary"] == expect
+    assert data["events"] == [] and data["scenario"]["protocol.fanout"] == 2
     r = invoke("simulate", "-n", "200", "--rounds", "--format", "csv")
     lines = r.stdout.splitlines()
     assert lines[0].startswith("round,informed,coverage,live,messages")
@@ -105,4 +106,29 @@ def test_installed_console_script_runs():
     done = subprocess.run([exe, "simulate", "-n", "100", "--format", "json"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "rounds_to_full" in json.loads(done.stdout)
+    assert "rounds_to_full" in json.loads(done.stdout)["summary"]
+
+
+def test_faults_from_the_command_line_show_events(tmp_path):
+    out = tmp_path / "f.parquet"
+    r = invoke("simulate", "-n", "400", "-p", "push-pull", "--fault", "loss rate=0.1",
+               "--fault", "2-6: partition groups=2", "--fault", "3: crash fraction=0.1",
+               "--out", str(out))
+    assert r.exit_code == 0, r.output
+    assert "# events" in r.stdout and "heal" in r.stdout and "crash" in r.stdout
+    run = swarm.read_run(out)
+    assert run.events["event"].tolist() == ["split", "crash", "heal"]
+    assert run.summary["dropped_loss_total"] > 0
+    assert dict(run.scenario.faults)["partition"].end == 6
+
+
+def test_bad_fault_entry_is_one_line_exit_2():
+    r = CliRunner().invoke(main, ["simulate", "--fault", "2-1: loss rate=0.1"])
+    assert r.exit_code == 2
+    assert r.stderr.strip().startswith("swarm: error: faults.loss.end = 1")
+
+
+def test_faults_command_lists_parameters():
+    r = invoke("faults")
+    assert "partition:" in r.stdout and "faults.<label>.rate" in r.stdout
+    assert "10-40: partition groups=2" in r.stdout

@@ -31,3 +31,13 @@ def test_summary_with_none_survives(tmp_path):
     assert run.summary["rounds_to_full"] is None
     back = swarm.read_run(run.to_parquet(tmp_path / "r.parquet"))
     assert back.summary == run.summary
+
+
+def test_events_survive_parquet(tmp_path):
+    s = Scenario.from_dict({"nodes": 300, "protocol": "push-pull", "seed": 2,
+                            "timeline": "2-5: partition groups=2; 3-9: crash fraction=0.2"})
+    run = swarm.simulate(s)
+    assert len(run.events) == 4
+    back = swarm.read_run(run.to_parquet(tmp_path / "f.parquet"))
+    pd.testing.assert_frame_equal(back.events, run.events)
+    assert back.scenario == s

@@ -1,0 +1,237 @@
+"""Kernels of rumour mongering (Demers et al. 1987, section 1.4): push, pull, push-pull with
+feedback or blind stop rules, counters or coins.
+
+The same rules as ``swarm.protocols.rumor.RumorAgent``, over arrays. Randomness is drawn by
+the caller with ``Generator.random(out=...)`` and consumed here in order, in exactly the order
+the agents draw it one double at a time:
+
+- send: senders in node order; per sender its partner picks (one double each, as
+  ``swarm.kernels.spreading.choose_partners``), then, for a blind coin push, one coin per
+  partner;
+- receive: messages in batch order; one coin per delivered ``KNEW`` feedback (feedback +
+  coin) and one per request answered by an infective node (blind coin pull).
+
+Status codes, message kinds and the per-round contact flags are module constants shared with
+the agent rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from swarm.kernels.spreading import choose_partners, degree, neighbour
+
+# node status (state.status, uint8)
+SUSCEPTIBLE = 0
+INFECTIVE = 1
+REMOVED = 2
+
+# message kinds (uint8)
+PUSH = 0  # an infective caller sends the rumour (update)
+REQUEST = 1  # a pull request (no update)
+ANSWER = 2  # an infective callee answers a request with the rumour (update)
+KNEW = 3  # feedback: the receiver of the rumour knew it at the start of the round
+NEW = 4  # feedback: it did not
+
+# per-round contact flags of a spreading node (state.contact, uint8), cleared by end_round
+NECESSARY = 1  # a contact told its partner something new
+UNNECESSARY = 2  # a contact did not (blind: any contact)
+LOSE = 4  # a coin came up: the node loses interest at the end of the round
+
+
+@njit(cache=True, inline="always")
+def _calls(status_i, push, pull):
+    """(pushes, requests): what a live node calls its partners with. Push mode: infective
+    nodes push. Pull mode: every node requests. Push-pull: infective nodes push, the others
+    request."""
+    pushes = push and status_i == INFECTIVE
+    requests = pull and not pushes
+    return pushes, requests
+
+
+@njit(cache=True)
+def rumor_send_count(status, live, indptr, complete, fanout, push, pull, blind_coin):
+    """(messages, doubles) of the send phase: each calling node calls min(fanout, degree)
+    partners (one double each); a blind coin push adds one coin per partner."""
+    n = status.shape[0]
+    msgs = 0
+    doubles = 0
+    for i in range(n):
+        if not live[i]:
+            continue
+        pushes, requests = _calls(status[i], push, pull)
+        if pushes or requests:
+            d = degree(indptr, complete, n, i)
+            c = fanout if fanout < d else d
+            msgs += c
+            doubles += c
+            if pushes and blind_coin:
+                doubles += c
+    return msgs, doubles
+
+
+@njit(cache=True)
+def rumor_send(
+    status, live, indptr, indices, complete, fanout, push, pull, blind, coin, p_lose, u,
+    contact, src, dst, kind, update,
+):
+    """Fill the send phase into src/dst/kind/update (sized by rumor_send_count), senders in
+    node order, consuming u in order. A blind push is a contact the sender cannot judge:
+    counter -> UNNECESSARY; coin -> one coin per partner, LOSE if any is below p_lose.
+    Returns the number of messages."""
+    n = status.shape[0]
+    chosen = np.empty(max(fanout, 1), np.int64)
+    scratch = np.empty(max(fanout, 1), np.int64)
+    m = 0
+    pos = 0
+    for i in range(n):
+        if not live[i]:
+            continue
+        pushes, requests = _calls(status[i], push, pull)
+        if not (pushes or requests):
+            continue
+        d = degree(indptr, complete, n, i)
+        c = fanout if fanout < d else d
+        if c == 0:
+            continue
+        choose_partners(u, pos, d, c, chosen, scratch)
+        pos += c
+        for j in range(c):
+            src[m] = i
+            dst[m] = neighbour(indptr, indices, complete, i, chosen[j])
+            kind[m] = PUSH if pushes else REQUEST
+            update[m] = pushes
+            m += 1
+        if pushes and blind:
+            if coin:
+                for j in range(c):
+                    if u[pos] < p_lose:
+                        contact[i] |= LOSE
+                    pos += 1
+            else:
+                contact[i] |= UNNECESSARY
+    return m
+
+
+@njit(cache=True)
+def rumor_receive_count(kind, dst, status, feedback_coin, blind_coin):
+    """Doubles the receive phase uses: one coin per KNEW feedback (feedback + coin), one per
+    request that reaches an infective node (blind coin: answering is a contact)."""
+    draws = 0
+    for i in range(kind.shape[0]):
+        k = kind[i]
+        if feedback_coin and k == KNEW:
+            draws += 1
+        elif blind_coin and k == REQUEST and status[dst[i]] == INFECTIVE:
+            draws += 1
+    return draws
+
+
+@njit(cache=True)
+def rumor_receive(
+    src, dst, kind, status, informed, informed_next, contact, feedback, blind, coin, p_lose,
+    u, useful, reply_src, reply_dst, reply_kind, reply_update,
+):
+    """Deliver a batch in order; write useful[0:m] and the replies; return the number of
+    replies (at most one per message).
+
+    - PUSH / ANSWER (the rumour): informs a receiver not informed at the start of the round
+      nor earlier in it (useful); with feedback, the receiver answers KNEW if it was informed
+      at the start of the round, else NEW (C1: two rumours reaching a susceptible node in
+      the same round both get NEW).
+    - REQUEST: an infective receiver (status at the start of the round) answers with the
+      rumour; blind, the answer is a contact (counter: UNNECESSARY; coin: one coin).
+    - KNEW: UNNECESSARY for the receiver (the node that spread); coin: one coin, LOSE below
+      p_lose. NEW: NECESSARY.
+    """
+    m = src.shape[0]
+    r = 0
+    pos = 0
+    for i in range(m):
+        d = dst[i]
+        k = kind[i]
+        hit = False
+        if k == PUSH or k == ANSWER:
+            if not informed[d] and not informed_next[d]:
+                informed_next[d] = True
+                hit = True
+            if feedback:
+                reply_src[r] = d
+                reply_dst[r] = src[i]
+                reply_kind[r] = KNEW if informed[d] else NEW
+                reply_update[r] = False
+                r += 1
+        elif k == REQUEST:
+            if status[d] == INFECTIVE:
+                reply_src[r] = d
+                reply_dst[r] = src[i]
+                reply_kind[r] = ANSWER
+                reply_update[r] = True
+                r += 1
+                if blind:
+                    if coin:
+                        if u[pos] < p_lose:
+                            contact[d] |= LOSE
+                        pos += 1
+                    else:
+                        contact[d] |= UNNECESSARY
+        elif k == KNEW:
+            contact[d] |= UNNECESSARY
+            if coin:
+                if u[pos] < p_lose:
+                    contact[d] |= LOSE
+                pos += 1
+        elif k == NEW:
+            contact[d] |= NECESSARY
+        useful[i] = hit
+    return r
+
+
+@njit(cache=True)
+def rumor_commit(status, counter, contact, informed, informed_next, informed_round, live, t,
+                 use_counter, k):
+    """End of round t, every node in one pass.
+
+    A node infective at the start of the round applies its contact flags: counter -> the
+    counter resets to 0 if the round had a necessary contact, else grows by 1 if it had an
+    unnecessary one (blind: any contact), and the node is removed when it reaches k; coin ->
+    the node is removed if a coin came up (LOSE). Then newly informed nodes become informed
+    (informed_round = t) and infective with counter 0.
+
+    Returns (live informed, live, live infective, infective) after the commit.
+    """
+    hits = 0
+    n_live = 0
+    inf_live = 0
+    inf_all = 0
+    for i in range(status.shape[0]):
+        flags = contact[i]
+        if flags != 0:
+            contact[i] = 0
+            if status[i] == INFECTIVE:
+                if use_counter:
+                    if flags & NECESSARY:
+                        counter[i] = 0
+                    elif flags & UNNECESSARY:
+                        counter[i] += 1
+                    if counter[i] >= k:
+                        status[i] = REMOVED
+                elif flags & LOSE:
+                    status[i] = REMOVED
+        if informed_next[i]:
+            informed_next[i] = False
+            if not informed[i]:
+                informed[i] = True
+                informed_round[i] = t
+                status[i] = INFECTIVE
+                counter[i] = 0
+        if status[i] == INFECTIVE:
+            inf_all += 1
+        if live[i]:
+            n_live += 1
+            if informed[i]:
+                hits += 1
+            if status[i] == INFECTIVE:
+                inf_live += 1
+    return hits, n_live, inf_live, inf_all

@@ -41,17 +41,15 @@ class Messages:
             np.array(kind, dtype=np.uint8), np.array(update, dtype=np.bool_),
         )
 
-    @classmethod
-    def concat(cls, batches: list[Messages]) -> Messages:
-        """One batch: the given batches one after the other."""
-        return cls(
-            np.concatenate([b.src for b in batches]), np.concatenate([b.dst for b in batches]),
-            np.concatenate([b.kind for b in batches]),
-            np.concatenate([b.update for b in batches]),
-        )
-
     def __len__(self) -> int:
         return int(self.src.shape[0])
+
+    def prefix(self, m: int) -> Messages:
+        """The first ``m`` messages (views)."""
+        return Messages(self.src[:m], self.dst[:m], self.kind[:m], self.update[:m])
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.src, self.dst, self.kind, self.update
 
     def select(self, mask: np.ndarray) -> Messages:
         """The messages where ``mask`` is true, order kept."""

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from swarm.messages import Messages
+from swarm.kernels.faults import keep_live_receivers
+from swarm.messages import MessageBuffer, Messages
 from swarm.state import SwarmState
 
 __all__ = ["Counters", "Transport", "COUNTER_NAMES"]
@@ -45,6 +46,7 @@ class Transport:
 
     def __init__(self, faults: Any = None) -> None:
         self.faults = faults
+        self._merged = MessageBuffer()  # this round's messages + late arrivals
 
     def deliver(
         self, msgs: Messages, state: SwarmState, counters: Counters, t: int = 0, phase: int = 0
@@ -57,17 +59,33 @@ class Transport:
             msgs = self.faults.transform(msgs, state, t, counters)
             if phase == 0:
                 late = self.faults.arrivals(t)
-                if late is not None:
-                    counters.late += len(late)
-                    msgs = Messages.concat([msgs, late]) if len(msgs) else late
+                if late:
+                    counters.late += sum(len(batch) for batch in late)
+                    msgs = self._merge([msgs, *late])
         arriving = len(msgs)
         if arriving and state.n_live < state.n:
-            msgs = msgs.select(state.live[msgs.dst])
-            counters.dropped_down += arriving - len(msgs)
+            m = keep_live_receivers(state.live, *msgs.arrays())
+            counters.dropped_down += arriving - m
+            msgs = msgs.prefix(m)
         counters.delivered += len(msgs)
         counters.dropped = counters.dropped_down + counters.dropped_partition + \
             counters.dropped_loss
         return msgs
+
+    def _merge(self, batches: list[Messages]) -> Messages:
+        """The batches one after the other, in one reused buffer (one copy, no allocation
+        once the buffer is large enough)."""
+        total = sum(len(batch) for batch in batches)
+        buf = self._merged.reserve(total)
+        at = 0
+        for batch in batches:
+            k = len(batch)
+            buf.src[at:at + k] = batch.src
+            buf.dst[at:at + k] = batch.dst
+            buf.kind[at:at + k] = batch.kind
+            buf.update[at:at + k] = batch.update
+            at += k
+        return buf.view(total)
 
     @staticmethod
     def count_receipt(msgs: Messages, useful: np.ndarray, counters: Counters) -> None:

@@ -197,12 +197,9 @@ class FaultSet:
             msgs = fault.transform(msgs, state, t, counters)
         return msgs
 
-    def arrivals(self, t: int) -> Messages | None:
-        """Messages delayed from earlier rounds that arrive in round ``t``."""
-        late = [m for f in self.faults if isinstance(f, Latency) for m in f.arrivals(t)]
-        if not late:
-            return None
-        return late[0] if len(late) == 1 else Messages.concat(late)
+    def arrivals(self, t: int) -> list[Messages]:
+        """Batches delayed from earlier rounds that arrive in round ``t``."""
+        return [m for f in self.faults if isinstance(f, Latency) for m in f.arrivals(t)]
 
     def pending(self, t: int) -> bool:
         return any(f.pending(t) for f in self.faults if not f.params.is_zero())

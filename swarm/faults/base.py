@@ -108,6 +108,16 @@ class Fault:
         self.params = params
         self.topology = topology
         self.rng = rng
+        self._uniforms = np.empty(0, np.float64)
+
+    def uniforms(self, k: int) -> np.ndarray:
+        """``k`` doubles from this fault's stream, in a reused buffer (valid until the next
+        call)."""
+        if self._uniforms.shape[0] < k:
+            self._uniforms = np.empty(max(k, 2 * self._uniforms.shape[0]), np.float64)
+        out = self._uniforms[:k]
+        self.rng.random(out=out)
+        return out
 
     def perturb(self, state: SwarmState, t: int, protocol: Any, log: EventLog) -> None:
         """Node-level change at the start of round ``t`` (before any node sends)."""

@@ -97,7 +97,10 @@ class Churn(Fault):
             return
         if t == p.start:
             k = int(round(p.fraction * state.n))
-            self.nodes = np.sort(self.rng.choice(state.n, size=k, replace=False))
+            if k == state.n:
+                self.nodes = np.arange(k, dtype=np.int64)
+            else:
+                self.nodes = np.sort(self.rng.choice(state.n, size=k, replace=False))
             self.next_toggle = t + self._draw(p.session_rounds, k)
             return
         if p.end is not None and t > p.end:

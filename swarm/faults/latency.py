@@ -18,10 +18,17 @@ import numpy as np
 
 from swarm.config import param
 from swarm.faults.base import Fault, FaultParams
+from swarm.kernels.faults import (
+    DELAY_CONSTANT,
+    DELAY_GEOMETRIC,
+    DELAY_UNIFORM,
+    draw_delays,
+    split_by_delay,
+)
 from swarm.messages import Messages
 from swarm.state import SwarmState
 
-__all__ = ["LatencyParams", "Latency"]
+__all__ = ["LatencyParams", "Latency", "delay_args"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,17 +56,14 @@ class LatencyParams(FaultParams):
         return self.rounds == 0
 
 
-def draw_delays(dist: str, rounds: float, u: np.ndarray) -> np.ndarray:
-    """Delays in whole rounds from uniform doubles ``u`` (one per message)."""
-    if dist == "constant":
-        return np.full(u.shape, int(rounds), np.int64)
-    if dist == "uniform":
-        return np.minimum((u * (int(rounds) + 1)).astype(np.int64), int(rounds))
+DIST_CODES = {"constant": DELAY_CONSTANT, "uniform": DELAY_UNIFORM,
+              "geometric": DELAY_GEOMETRIC}
+
+
+def delay_args(dist: str, rounds: float) -> tuple[int, float, float]:
+    """(code, rounds, log(1 - p)) for the delay kernels; geometric p = 1 / (1 + rounds)."""
     p = 1.0 / (1.0 + rounds)
-    if p >= 1.0:
-        return np.zeros(u.shape, np.int64)
-    # inverse CDF of the number of failures before the first success
-    return np.floor(np.log1p(-u) / math.log1p(-p)).astype(np.int64)
+    return DIST_CODES[dist], float(rounds), math.log1p(-p) if p < 1.0 else 0.0
 
 
 class Latency(Fault):
@@ -68,18 +72,25 @@ class Latency(Fault):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.queue: dict[int, list[Messages]] = {}
+        self._delays = np.empty(0, np.int32)
 
     def transform(self, msgs: Messages, state: SwarmState, t: int, counters: Any) -> Messages:
         p = self.params
         if not len(msgs) or not p.active(t) or p.is_zero():
             return msgs
-        delays = draw_delays(p.dist, p.rounds, self.rng.random(len(msgs)))
-        now = delays == 0
-        for delay in np.unique(delays[~now]):
-            later = msgs.select(delays == delay)
-            self.queue.setdefault(t + int(delay), []).append(later)
-            counters.delayed += len(later)
-        return msgs.select(now)
+        k = len(msgs)
+        if self._delays.shape[0] < k:
+            self._delays = np.empty(max(k, 2 * self._delays.shape[0]), np.int32)
+        delays = self._delays[:k]
+        top = draw_delays(self.uniforms(k), *delay_args(p.dist, p.rounds), delays)
+        m, src, dst, kind, update, values, starts = split_by_delay(delays, top, *msgs.arrays())
+        late = Messages(src, dst, kind, update)  # fresh arrays, owned by the queue
+        for k, delay in enumerate(values.tolist()):
+            a, b = int(starts[k]), int(starts[k + 1])
+            self.queue.setdefault(t + delay, []).append(
+                Messages(late.src[a:b], late.dst[a:b], late.kind[a:b], late.update[a:b]))
+        counters.delayed += len(msgs) - m
+        return msgs.prefix(m)
 
     def arrivals(self, t: int) -> list[Messages]:
         return self.queue.pop(t, [])

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from swarm.config import param
 from swarm.faults.base import Fault, FaultParams
+from swarm.kernels.faults import keep_unlost
 from swarm.messages import Messages
 from swarm.state import SwarmState
 
@@ -34,7 +35,6 @@ class Loss(Fault):
     def transform(self, msgs: Messages, state: SwarmState, t: int, counters: Any) -> Messages:
         if not len(msgs) or not self.params.active(t):
             return msgs
-        keep = self.rng.random(len(msgs)) >= self.params.rate
-        kept = msgs.select(keep)
-        counters.dropped_loss += len(msgs) - len(kept)
-        return kept
+        m = keep_unlost(self.uniforms(len(msgs)), self.params.rate, *msgs.arrays())
+        counters.dropped_loss += len(msgs) - m
+        return msgs.prefix(m)

@@ -19,6 +19,7 @@ import numpy as np
 from swarm.config import param
 from swarm.errors import ConfigError
 from swarm.faults.base import EventLog, Fault, FaultParams, parse_id_ranges
+from swarm.kernels.faults import keep_uncut
 from swarm.messages import Messages
 from swarm.state import SwarmState
 
@@ -92,7 +93,9 @@ class Partition(Fault):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         p = self.params
-        self.assignment = group_ids(p, self.topology.n, self.topology.positions, self.rng)
+        groups = group_ids(p, self.topology.n, self.topology.positions, self.rng)
+        # one byte per node when it fits: the cut test reads two random entries per message
+        self.assignment = groups.astype(np.uint8) if groups.max(initial=0) < 256 else groups
 
     def acts_at_end(self) -> bool:
         return True
@@ -118,10 +121,7 @@ class Partition(Fault):
         p = self.params
         if not len(msgs) or not p.active(t) or p.is_zero():
             return msgs
-        gs, gd = self.assignment[msgs.src], self.assignment[msgs.dst]
-        cut = gs < gd if p.oneway else gs != gd
-        if p.rate < 1.0:
-            cut &= self.rng.random(len(msgs)) < p.rate
-        kept = msgs.select(~cut)
-        counters.dropped_partition += len(msgs) - len(kept)
-        return kept
+        u = self.uniforms(len(msgs)) if p.rate < 1.0 else self._uniforms[:0]
+        m = keep_uncut(self.assignment, p.oneway, p.rate, u, *msgs.arrays())
+        counters.dropped_partition += len(msgs) - m
+        return msgs.prefix(m)

@@ -11,9 +11,10 @@ from swarm import ConfigError, Scenario
 from swarm.faults import parse_timeline
 from swarm.faults.churn import draw_durations
 from swarm.faults.crash import CrashParams
-from swarm.faults.latency import draw_delays
+from swarm.faults.latency import delay_args
 from swarm.faults.loss import LossParams
 from swarm.faults.partition import PartitionParams, group_ids
+from swarm.kernels.faults import draw_delays
 from swarm.kernels.metrics import largest_live_component
 from swarm.topology import TOPOLOGIES
 
@@ -181,7 +182,8 @@ def test_delay_distributions(dist):
     """Mean delay 3 (constant, geometric) or uniform on 0..3 (mean 1.5); 200,000 draws: the
     sample mean's sd is below sqrt(12/200000) = 0.008; we allow 0.05."""
     u = np.random.default_rng(0).random(200_000)
-    d = draw_delays(dist, 3.0, u)
+    d = np.empty(u.size, np.int32)
+    draw_delays(u, *delay_args(dist, 3.0), d)
     assert d.min() >= 0
     expected = {"constant": 3.0, "uniform": 1.5, "geometric": 3.0}[dist]
     assert abs(d.mean() - expected) < 0.05

@@ -344,3 +344,185 @@ def exact_rounds_to_full(n: int, mode: str, *, tol: float = _CHAIN_TOL) -> tuple
     e1 = float(mean[1]) if n > 1 else 0.0
     m1 = float(second[1]) if n > 1 else 0.0
     return e1, max(m1 - e1 * e1, 0.0)
+
+
+# ------------------------------------------------------------------ rumour mongering (Demers)
+#
+# [Demers87] section 1.4 ("complex epidemics"): a node is susceptible, infective or removed;
+# infective nodes push the rumour to random partners and lose interest by a stop rule
+# (swarm.protocols.rumor, docs/protocols.md "rumor"). With s the susceptible fraction at the
+# end (the residue) and m the rumour-carrying messages per node (the traffic), every push
+# variant satisfies s = e^{-m} as n -> infinity (each push reaches a uniform node); the stop
+# rule fixes m as a function of s, which closes the equation.
+
+__all__ += [
+    "push_residue",
+    "epidemic_residue",
+    "rumor_residue",
+    "rumor_mean_field",
+    "rumor_chain_length",
+]
+
+
+def push_residue(m, n=None):
+    """Push: the fraction of nodes no push reached, from the traffic ``m``: ``e^{-m}``.
+
+    [Demers87] section 1.4 ("the s = e^{-m} relationship of push"): ``n m`` pushes, each to a
+    uniform node, miss a given node with probability ``(1 - 1/n)^{n m}``. With ``n`` given, the
+    simulator's finite version (C2, C3): a partner is uniform among the ``n - 1`` others and the
+    origin is informed without a push, so ``s = (1 - 1/n) (1 - 1/(n - 1))^{n m}``. Works
+    elementwise on arrays; ``m >= 0``, ``n >= 2``.
+    """
+    m_arr = np.asarray(m, dtype=float)
+    if not np.all(np.isfinite(m_arr)) or np.any(m_arr < 0):
+        raise ConfigError("m", m, "must be a traffic >= 0 (messages per node)")
+    scalar = m_arr.ndim == 0
+    if n is None:
+        return _out(np.exp(-m_arr), scalar)
+    n_arr, n_scalar = _node_count(n, minimum=2)
+    with np.errstate(divide="ignore", invalid="ignore"):  # n = 2: the only other node
+        missed = np.exp(n_arr * m_arr * np.log1p(-1.0 / (n_arr - 1.0)))
+    missed = np.where(n_arr > 2, missed, np.where(m_arr > 0, 0.0, 1.0))
+    return _out((1.0 - 1.0 / n_arr) * missed, scalar and n_scalar)
+
+
+def epidemic_residue(r):
+    """The root ``s`` in ``[0, 1)`` of ``s = e^{-r (1 - s)}`` (1 when ``r <= 1``).
+
+    The final-size equation of an epidemic in which every node that is reached makes ``r``
+    uniform contacts on average (Kermack-McKendrick; [Demers87] section 1.4 for rumours):
+    ``s = e^{-m}`` with ``m = r (1 - s)``. ``s = 1`` always solves it; for ``r > 1`` the
+    residue is the other root, below ``1 / r``. Solved by Newton's method from ``s = 0``:
+    ``f(s) = s - e^{-r (1 - s)}`` is concave with ``f(0) < 0`` and ``f' > 0`` up to the root,
+    so the iterates rise monotonically to it and never overshoot. Works elementwise on arrays;
+    ``r >= 0``.
+    """
+    r_arr = np.asarray(r, dtype=float)
+    if not np.all(np.isfinite(r_arr)) or np.any(r_arr < 0):
+        raise ConfigError("r", r, "must be a mean number of contacts >= 0")
+    scalar = r_arr.ndim == 0
+    r_arr = np.atleast_1d(r_arr)
+    s = np.zeros_like(r_arr)
+    above = r_arr > 1.0
+    rr = np.where(above, r_arr, 2.0)  # r <= 1: residue 1; iterate a harmless stand-in
+    for _ in range(200):
+        e = np.exp(-rr * (1.0 - s))
+        s_new = np.where(above, s - (s - e) / (1.0 - rr * e), 1.0)
+        done = np.all(np.abs(s_new - s) <= 1e-16)
+        s = s_new
+        if done:
+            break
+    return _out(s[0] if scalar else s, scalar)
+
+
+def rumor_residue(k, *, feedback: bool = True):
+    """Residue of push rumour mongering with the coin stop rule, as ``n -> infinity``.
+
+    [Demers87] section 1.4: with feedback an infective node loses interest with probability
+    ``1/k`` after each unnecessary contact. Demers' model ``ds/dt = -s i``,
+    ``di/dt = s i - (1/k)(1 - s) i`` gives ``di/ds = -(k + 1)/k + 1/(k s)``,
+    ``i(s) = (k + 1)/k (1 - s) + ln(s)/k`` (from ``i = 0`` at ``s = 1``), so the epidemic
+    ends (``i = 0``) at ``s = e^{-(k + 1)(1 - s)}``: each informed node makes one necessary
+    push and ``k`` unnecessary ones on average, ``m = (k + 1)(1 - s)``, and ``s = e^{-m}``.
+    ``k = 1``: 0.2032 (about 20%), ``k = 2``: 0.0595, ``k = 3``: 0.0198.
+
+    Blind (``feedback=False``, lose interest with probability ``1/k`` after every push):
+    ``di/dt = s i - i/k``, so ``s = e^{-k (1 - s)}`` (each informed node pushes ``k`` times
+    on average) -- Demers' "k one larger" than with feedback; ``k = 1`` is critical (residue
+    1 in the limit; at finite ``n`` the rumour reaches O(sqrt n) nodes).
+
+    The derivation is in continuous time. In synchronous rounds (C1) two pushes can reach the
+    same susceptible node in one round; with feedback both count as necessary, which adds
+    pushes and lowers the residue below this root (0.174 for ``k = 1`` at ``n = 1000``, see
+    :func:`rumor_mean_field`); the blind equation holds in rounds too. ``k >= 1``.
+    """
+    k_arr = np.asarray(k, dtype=float)
+    if not np.all(np.isfinite(k_arr)) or np.any(k_arr < 1):
+        raise ConfigError("k", k, "must be >= 1")
+    return epidemic_residue(k_arr + 1.0 if feedback else k_arr)
+
+
+def rumor_mean_field(
+    k: int, n: int, *, feedback: bool = True, stop: str = "counter", max_rounds: int = 100_000
+) -> dict[str, float]:
+    """Mean-field recurrence of push rumour mongering in synchronous rounds, fanout 1.
+
+    The deterministic analogue, round by round, of the simulator's push variant (conventions
+    C1-C4 and the ``rumor`` rules of docs/protocols.md), in fractions of ``n`` nodes:
+
+    - start: ``s = 1 - 1/n`` susceptible, ``1/n`` infective with counter 0;
+    - each round the ``n I`` infective nodes push once each to a partner uniform among the
+      ``n - 1`` others: a susceptible node is reached with probability
+      ``1 - (1 - 1/(n - 1))^{n I}``, and a push is necessary (its target was susceptible at
+      the start of the round, C1) with probability ``p = s n / (n - 1)``;
+    - stop rules per infective node and round: counter with feedback -> counter 0 with
+      probability ``p``, else + 1; counter blind -> + 1; removed at ``k``. Coin with feedback
+      -> removed with probability ``(1 - p)/k``; coin blind -> with probability ``1/k``;
+    - newly reached nodes become infective with counter 0 at the end of the round.
+
+    Iterates until fewer than ``1e-9`` infective nodes remain; returns ``residue`` (final
+    ``s``), ``traffic`` (pushes per node, Demers' *m*) and ``t_avg`` (mean round of first
+    receipt over the reached nodes, the origin at round 0). It reproduces Demers' Table 1
+    residue and traffic (counter, feedback) and Table 2 (coin, blind); as ``n -> infinity``
+    the blind coin residue tends to :func:`rumor_residue` (``feedback=False``), while with
+    feedback the same-round collisions keep it below Demers' continuous-time root. Early
+    extinction is ignored (no branching randomness), which matters only for ``k = 1`` blind.
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ConfigError("k", k, "must be an integer >= 1")
+    n = _int_node_count(n, minimum=2)
+    if stop not in ("counter", "coin"):
+        raise ConfigError("stop", stop, "must be one of counter, coin")
+    levels = np.zeros(int(k) if stop == "counter" else 1)
+    levels[0] = 1.0 / n
+    s = 1.0 - 1.0 / n
+    log_miss = math.log1p(-1.0 / (n - 1)) if n > 2 else -math.inf
+    traffic = 0.0
+    weighted = 0.0
+    for t in range(1, max_rounds + 1):
+        infective = float(levels.sum())
+        if infective * n < 1e-9:
+            break
+        traffic += infective
+        reached = s * -math.expm1(n * infective * log_miss) if n > 2 else s
+        p = min(1.0, s * n / (n - 1))
+        nxt = np.zeros_like(levels)
+        if stop == "counter":
+            if feedback:
+                nxt[0] = infective * p
+                nxt[1:] = levels[:-1] * (1.0 - p)
+            else:
+                nxt[1:] = levels[:-1]
+        else:
+            lose = (1.0 - p) / k if feedback else 1.0 / k
+            nxt[0] = infective * (1.0 - lose)
+        nxt[0] += reached
+        weighted += t * reached
+        s -= reached
+        levels = nxt
+    informed = 1.0 - s
+    return {"residue": s, "traffic": traffic, "t_avg": weighted / informed}
+
+
+def rumor_chain_length(n: int) -> tuple[float, float]:
+    """Exact mean and variance of the number of nodes a blind rumour with ``k = 1`` reaches.
+
+    Push, blind, coin ``k = 1`` (or counter ``k = 1``): every informed node pushes exactly
+    once, in the round after it learned, and then loses interest -- the rumour is a chain that
+    stops at its first push to a node that already knows it ([Demers87] Table 2, ``k = 1``).
+    With ``j`` nodes informed, the newest pushes to a uniform one of its ``n - 1`` others, of
+    which ``j - 1`` know the rumour, so ``P(L > j | L >= j) = (n - j)/(n - 1)`` and
+    ``P(L >= j) = prod_{i<j} (n - i)/(n - 1)``; ``E L = sum_j P(L >= j)``,
+    ``E L^2 = sum_j (2 j - 1) P(L >= j)``. Per run the rest follows exactly: residue
+    ``1 - L/n``, traffic ``L/n``, ``t_last = L - 1``, ``t_avg = (L - 1)/2``. About
+    ``sqrt(pi n / 2)`` (the birthday problem): 40.2 nodes for ``n = 1000``.
+    """
+    n = _int_node_count(n)
+    j = np.arange(1, n + 1, dtype=float)
+    factors = np.empty(n)
+    factors[0] = 1.0
+    factors[1:] = (n - j[:-1]) / (n - 1) if n > 1 else 1.0
+    tail = np.cumprod(factors)  # tail[j - 1] = P(L >= j)
+    mean = float(tail.sum())
+    second = float(((2 * j - 1) * tail).sum())
+    return mean, max(second - mean * mean, 0.0)

@@ -105,7 +105,7 @@ def rumor_send(
             m += 1
         if pushes and blind:
             if coin:
-                for j in range(c):
+                for _ in range(c):
                     if u[pos] < p_lose:
                         contact[i] |= LOSE
                     pos += 1
@@ -199,12 +199,11 @@ def rumor_commit(status, counter, contact, informed, informed_next, informed_rou
     the node is removed if a coin came up (LOSE). Then newly informed nodes become informed
     (informed_round = t) and infective with counter 0.
 
-    Returns (live informed, live, live infective, infective) after the commit.
+    Returns (live informed, live, live infective) after the commit.
     """
     hits = 0
     n_live = 0
     inf_live = 0
-    inf_all = 0
     for i in range(status.shape[0]):
         flags = contact[i]
         if flags != 0:
@@ -226,12 +225,10 @@ def rumor_commit(status, counter, contact, informed, informed_next, informed_rou
                 informed_round[i] = t
                 status[i] = INFECTIVE
                 counter[i] = 0
-        if status[i] == INFECTIVE:
-            inf_all += 1
         if live[i]:
             n_live += 1
             if informed[i]:
                 hits += 1
             if status[i] == INFECTIVE:
                 inf_live += 1
-    return hits, n_live, inf_live, inf_all
+    return hits, n_live, inf_live

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from swarm.protocols.base import Protocol
+from swarm.protocols.rumor import Rumor
 from swarm.protocols.spreading import Pull, Push, PushPull
 
 __all__ = ["PROTOCOLS", "Protocol"]
@@ -11,4 +12,5 @@ PROTOCOLS: dict[str, type[Protocol]] = {
     "push": Push,
     "pull": Pull,
     "push-pull": PushPull,
+    "rumor": Rumor,
 }

@@ -324,3 +324,115 @@ def test_exact_functions_validate_arguments():
         susceptible_next_moments(np.array([1, 11]), 10, "push")
     with pytest.raises(ConfigError, match="^tol = "):
         exact_rounds_to_full(10, "push", tol=0.5)
+
+
+# ------------------------------------------------------------------ rumour mongering (Demers)
+
+from swarm.theory import (  # noqa: E402
+    epidemic_residue,
+    push_residue,
+    rumor_chain_length,
+    rumor_mean_field,
+    rumor_residue,
+)
+
+
+@pytest.mark.parametrize(
+    ("k", "expected"),
+    [
+        # s = exp(-(k + 1)(1 - s)); k = 1 is the Daley-Kendall / Maki-Thompson residue
+        # 0.203188 (Sudbury 1985); Demers et al.: "about 20%" for k = 1, 6% for k = 2
+        (1, 0.2031878699799799),
+        (2, 0.0595202092926404),
+        (3, 0.0198274012817784),
+        (4, 0.0069771536511447),
+        (5, 0.0025164622662343),
+    ],
+)
+def test_rumor_residue_table(k, expected):
+    s = rumor_residue(k)
+    assert s == pytest.approx(expected, rel=1e-12)
+    assert s == pytest.approx(math.exp(-(k + 1) * (1 - s)), rel=1e-14)  # it solves it
+    assert 0 < s < 1 / (k + 1)  # the nontrivial root, not s = 1
+    # blind: s = exp(-k (1 - s)), "k one larger" than with feedback
+    if k > 1:
+        assert rumor_residue(k, feedback=False) == pytest.approx(rumor_residue(k - 1),
+                                                                 rel=1e-14)
+
+
+def test_epidemic_residue_edges_and_arrays():
+    assert epidemic_residue(0.0) == 1.0 and epidemic_residue(1.0) == 1.0
+    assert rumor_residue(1, feedback=False) == 1.0  # critical: no macroscopic outbreak
+    # just above threshold: s ~ 1 - 2 (r - 1) to first order
+    assert 1 - epidemic_residue(1.001) == pytest.approx(0.002, rel=0.01)
+    assert epidemic_residue(20.0) == pytest.approx(math.exp(-20), rel=1e-6)
+    r = np.array([0.5, 2.0, 3.0])
+    np.testing.assert_allclose(epidemic_residue(r), [1.0, rumor_residue(1), rumor_residue(2)],
+                               rtol=1e-14)
+    assert type(rumor_residue(2)) is float
+    with pytest.raises(ConfigError, match="^k = "):
+        rumor_residue(0)
+    with pytest.raises(ConfigError, match="^r = "):
+        epidemic_residue(-1.0)
+
+
+def test_push_residue_table():
+    assert push_residue(0.0) == 1.0
+    assert push_residue(1.74) == pytest.approx(math.exp(-1.74), rel=1e-15)
+    # n = 2: the one push reaches the other node surely; the origin was informed already
+    assert push_residue(0.5, 2) == 0.0
+    # n = 3, m n = 3 pushes: (2/3) (1/2)^3
+    assert push_residue(1.0, 3) == pytest.approx(2 / 3 / 8, rel=1e-14)
+    with pytest.raises(ConfigError, match="^m = "):
+        push_residue(-0.1)
+
+
+def test_rumor_chain_length_table():
+    assert rumor_chain_length(1) == (1.0, 0.0)
+    assert rumor_chain_length(2) == (2.0, 0.0)
+    mean, var = rumor_chain_length(3)  # L = 2 or 3 with probability 1/2 each
+    assert mean == pytest.approx(2.5, abs=1e-15) and var == pytest.approx(0.25, abs=1e-15)
+    # n = 4: P(L >= 3) = 2/3, P(L >= 4) = 2/3 * 1/3
+    mean, var = rumor_chain_length(4)
+    assert mean == pytest.approx(2 + 2 / 3 + 2 / 9, abs=1e-14)
+    assert var == pytest.approx(1 + 3 + 5 * 2 / 3 + 7 * 2 / 9 - mean**2, abs=1e-13)
+    # birthday asymptotics: E L = sqrt(pi n / 2) + O(1)
+    mean, _ = rumor_chain_length(10**6)
+    assert mean - math.sqrt(math.pi * 10**6 / 2) == pytest.approx(2 / 3, abs=0.05)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_rumor_mean_field_identities(k):
+    n = 1000
+    for feedback, stop in [(True, "counter"), (True, "coin"), (False, "counter"),
+                           (False, "coin")]:
+        mf = rumor_mean_field(k, n, feedback=feedback, stop=stop)
+        # every push reaches a uniform one of the n - 1 others: s = e^{-m} up to C2/C3
+        assert mf["residue"] == pytest.approx(push_residue(mf["traffic"], n), rel=1e-9)
+        informed = 1 - mf["residue"]
+        if not feedback:
+            # blind: every informed node pushes k times (counter) or k on average (coin)
+            assert mf["traffic"] == pytest.approx(k * informed, rel=1e-6)
+        elif stop == "counter":
+            # Demers' lower bound on counter traffic: each of the m informed nodes makes k
+            # unnecessary pushes, and m - 1 pushes were necessary: (k + 1) m - 1. (His upper
+            # bound k (2m - 1) does not hold in rounds: same-round collisions are necessary
+            # pushes that inform nobody.)
+            assert (k + 1) * informed - 1 / n <= mf["traffic"] + 1e-9
+    # feedback, k = 1: counter and coin are the same rule
+    assert rumor_mean_field(1, n)["residue"] == pytest.approx(
+        rumor_mean_field(1, n, stop="coin")["residue"], rel=1e-12)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 5])
+def test_rumor_mean_field_limits(k):
+    """As n -> infinity the blind coin recurrence reaches Demers-style s = e^{-k(1-s)}; with
+    feedback the same-round collisions (both pushes necessary, C1) keep the synchronous
+    residue below Demers' continuous-time root."""
+    big = 10**9
+    blind = rumor_mean_field(k, big, feedback=False, stop="coin")["residue"]
+    assert blind == pytest.approx(rumor_residue(k, feedback=False), rel=1e-5)
+    fb = rumor_mean_field(k, big, stop="coin")["residue"]
+    assert fb < rumor_residue(k)
+    with pytest.raises(ConfigError, match="^stop = "):
+        rumor_mean_field(k, 100, stop="never")

@@ -1,0 +1,294 @@
+"""Rumour mongering: the complex epidemics of Demers et al. 1987, section 1.4.
+
+A node is **susceptible** (does not know the rumour), **infective** (knows it and spreads it)
+or **removed** (knows it and has lost interest). One node is infective before round 1. Every
+round (conventions C1-C5 in docs/protocols.md, details in its ``rumor`` section):
+
+- ``mode = "push"``: every live infective node calls ``fanout`` distinct random neighbours
+  and sends them the rumour;
+- ``mode = "pull"``: every live node calls ``fanout`` neighbours with a request; an infective
+  callee answers with the rumour;
+- ``mode = "push-pull"``: infective nodes push, the others request.
+
+Stop rules (when an infective node loses interest):
+
+- ``feedback``: the receiver of the rumour answers whether it knew it at the start of the
+  round (a reply carrying no update); blind (``feedback = false``) the spreader never learns;
+- ``stop = "counter"``: a per-node counter of rounds without a necessary contact: at the end
+  of each round with a contact it resets to 0 if a contact was necessary, else grows by 1
+  (blind: every contact counts as unnecessary); the node is removed at ``k``;
+- ``stop = "coin"``: after each unnecessary contact (blind: each contact) the node loses
+  interest with probability ``1 / k``.
+
+Changes take effect at the end of the round. The run ends when no node is infective.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from swarm.config import param
+from swarm.kernels import rumor as k
+from swarm.messages import MessageBuffer, Messages
+from swarm.metrics import coverage_summary
+from swarm.model import NodeAgent
+from swarm.protocols.base import Protocol
+from swarm.protocols.spreading import SpreadingParams
+from swarm.state import SwarmState
+
+__all__ = ["RumorParams", "Rumor", "RumorAgent", "RUMOR_MODES"]
+
+RUMOR_MODES = ("push", "pull", "push-pull")
+SUSCEPTIBLE, INFECTIVE, REMOVED = k.SUSCEPTIBLE, k.INFECTIVE, k.REMOVED
+PUSH, REQUEST, ANSWER, KNEW, NEW = k.PUSH, k.REQUEST, k.ANSWER, k.KNEW, k.NEW
+NECESSARY, UNNECESSARY, LOSE = k.NECESSARY, k.UNNECESSARY, k.LOSE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RumorParams(SpreadingParams):
+    """``fanout`` and ``origin`` as for push / pull (and checked the same way)."""
+
+    name: ClassVar[str] = "rumor"
+    summary: ClassVar[str] = (
+        "rumour mongering: infective nodes spread until they lose interest (Demers et al. 1987)"
+    )
+    mode: str = param(
+        "push", choices=RUMOR_MODES,
+        help="push: infective nodes send the rumour; pull: every node asks and infective "
+             "nodes answer; push-pull: infective nodes push, the others ask",
+    )
+    feedback: bool = param(
+        True,
+        help="the receiver of the rumour tells the spreader whether it already knew "
+             "(false: blind, the spreader never learns)",
+    )
+    stop: str = param(
+        "counter", choices=("counter", "coin"),
+        help="counter: removed after k rounds with contacts, none necessary, since its "
+             "last necessary one; coin: loses interest with probability 1/k after each "
+             "unnecessary contact (blind: every contact is unnecessary)",
+    )
+    k: int = param(
+        3, min=1, max=10**6,
+        help="stop parameter: rounds of the counter, or 1/probability of the coin "
+             "(Demers' push, feedback, counter: k = 3 leaves about 1% uninformed)",
+    )
+
+
+class RumorAgent(NodeAgent):
+    """The agent rule: the specification of rumour mongering, one node at a time."""
+
+    @property
+    def status(self) -> int:
+        return int(self.model.state.status[self.idx])
+
+    @property
+    def informed(self) -> bool:
+        return bool(self.model.state.informed[self.idx])
+
+    def _contact(self, n_contacts: int) -> None:
+        """``n_contacts`` contacts whose outcome this node cannot judge (blind)."""
+        state, p = self.model.state, self.model.protocol.params
+        if p.stop == "coin":
+            p_lose = 1.0 / p.k
+            for _ in range(n_contacts):
+                if self.model.draw() < p_lose:
+                    state.contact[self.idx] |= LOSE
+        elif n_contacts:
+            state.contact[self.idx] |= UNNECESSARY
+
+    def on_round(self, t: int) -> None:
+        proto = self.model.protocol
+        infective = self.model.state.status[self.idx] == INFECTIVE
+        pushes = proto.push and infective
+        if pushes:
+            partners = self.random_partners(proto.params.fanout)
+            for partner in partners:
+                self.send(partner, PUSH, True)
+            if not proto.params.feedback:
+                self._contact(len(partners))
+        elif proto.pull:
+            for partner in self.random_partners(proto.params.fanout):
+                self.send(partner, REQUEST, False)
+
+    def on_message(self, src: int, kind: int, update: bool) -> bool:
+        state, idx = self.model.state, self.idx
+        p = self.model.protocol.params
+        if kind == PUSH or kind == ANSWER:
+            knew = bool(state.informed[idx])  # at the start of the round (C1)
+            new = not knew and not state.informed_next[idx]
+            if new:
+                state.informed_next[idx] = True
+            if p.feedback:
+                self.send(src, KNEW if knew else NEW, False)
+            return new
+        if kind == REQUEST:
+            if state.status[idx] == INFECTIVE:
+                self.send(src, ANSWER, True)
+                if not p.feedback:
+                    self._contact(1)
+        elif kind == KNEW:
+            state.contact[idx] |= UNNECESSARY
+            if p.stop == "coin" and self.model.draw() < 1.0 / p.k:
+                state.contact[idx] |= LOSE
+        elif kind == NEW:
+            state.contact[idx] |= NECESSARY
+        return False
+
+
+class Rumor(Protocol):
+    """Kernel path and shared wiring of rumour mongering."""
+
+    name = "rumor"
+    Params = RumorParams
+    Agent = RumorAgent
+    max_phases = 3  # call -> answer / feedback -> feedback on the answer
+    metric_names = ("informed", "coverage", "infective")
+
+    def __init__(self, params: Any, topology: Any) -> None:
+        super().__init__(params, topology)
+        self.push = params.mode in ("push", "push-pull")
+        self.pull = params.mode in ("pull", "push-pull")
+        self.use_counter = params.stop == "counter"
+        self.p_lose = 1.0 / params.k
+        self._buffers: dict[Any, MessageBuffer] = {}
+        self._uniforms = np.empty(0, np.float64)
+        self._rng: np.random.Generator | None = None
+        #: (round, live informed, live, live infective) of the last commit
+        self._counts: tuple[int, int, int, int] | None = None
+
+    def _buffer(self, key: Any) -> MessageBuffer:
+        buf = self._buffers.get(key)
+        if buf is None:
+            buf = self._buffers[key] = MessageBuffer()
+        return buf
+
+    def _draw(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        """``count`` doubles from ``rng`` in one call (a reused buffer)."""
+        if self._uniforms.shape[0] < count:
+            self._uniforms = np.empty(count, np.float64)
+        uniforms = self._uniforms[:count]
+        rng.random(out=uniforms)
+        return uniforms
+
+    # -- state -------------------------------------------------------------------------------
+    def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
+        n = state.n
+        origin = self.params.origin
+        if origin is None:
+            origin = int(rng.integers(n))
+        status = state.add("status", np.zeros(n, np.uint8))
+        state.add("counter", np.zeros(n, np.int32))
+        state.add("contact", np.zeros(n, np.uint8))
+        informed = state.add("informed", np.zeros(n, np.bool_))
+        state.add("informed_next", np.zeros(n, np.bool_))
+        informed_round = state.add("informed_round", np.full(n, -1, np.int32))
+        informed[origin] = True
+        informed_round[origin] = 0
+        # a node with no neighbour has nobody to tell: it knows the rumour but cannot spread it
+        status[origin] = INFECTIVE if self.topology.degree(origin) > 0 else REMOVED
+
+    # -- kernel path -------------------------------------------------------------------------
+    def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
+        topo, p = self.topology, self.params
+        self._rng = rng  # receive draws its coins from the same stream, after these
+        blind = not p.feedback
+        total, doubles = k.rumor_send_count(
+            state.status, state.live, topo.indptr, topo.complete, p.fanout, self.push,
+            self.pull, blind and not self.use_counter,
+        )
+        buf = self._buffer("send").reserve(total)
+        uniforms = self._draw(rng, doubles)  # in node order: partner picks, then coins
+        m = k.rumor_send(
+            state.status, state.live, topo.indptr, topo.indices, topo.complete, p.fanout,
+            self.push, self.pull, blind, not self.use_counter, self.p_lose, uniforms,
+            state.contact, buf.src, buf.dst, buf.kind, buf.update,
+        )
+        return buf.view(m)
+
+    def receive(
+        self, state: SwarmState, msgs: Messages, phase: int
+    ) -> tuple[Messages | None, np.ndarray]:
+        m = len(msgs)
+        feedback, coin = self.params.feedback, not self.use_counter
+        draws = 0
+        if coin:
+            draws = k.rumor_receive_count(msgs.kind, msgs.dst, state.status, feedback,
+                                          not feedback)
+        if draws:
+            if self._rng is None:
+                raise RuntimeError("rumor: receive before send (no protocol stream)")
+            uniforms = self._draw(self._rng, draws)  # batch order
+        else:
+            uniforms = self._uniforms[:0]
+        buf = self._buffer(phase).reserve(m)
+        r = k.rumor_receive(
+            msgs.src, msgs.dst, msgs.kind, state.status, state.informed, state.informed_next,
+            state.contact, feedback, not feedback, coin, self.p_lose, uniforms, buf.flag,
+            buf.src, buf.dst, buf.kind, buf.update,
+        )
+        useful = buf.flag[:m]
+        return (buf.view(r) if r else None), useful
+
+    # -- both paths --------------------------------------------------------------------------
+    def end_round(self, state: SwarmState, t: int) -> None:
+        self._counts = (t, *k.rumor_commit(
+            state.status, state.counter, state.contact, state.informed, state.informed_next,
+            state.informed_round, state.live, t, self.use_counter, self.params.k,
+        ))
+
+    def reset_nodes(self, state: SwarmState, nodes: np.ndarray) -> None:
+        """A node restarted without its state is susceptible again."""
+        state.status[nodes] = SUSCEPTIBLE
+        state.counter[nodes] = 0
+        state.contact[nodes] = 0
+        state.informed[nodes] = False
+        state.informed_next[nodes] = False
+        state.informed_round[nodes] = -1
+
+    def _current_counts(self, state: SwarmState) -> tuple[int, int, int]:
+        counted = self._counts
+        if counted is not None and counted[0] == state.round:
+            return counted[1], counted[2], counted[3]
+        live = state.live
+        return (int(np.count_nonzero(state.informed & live)), int(state.n_live),
+                int(np.count_nonzero((state.status == INFECTIVE) & live)))
+
+    def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
+        """No live node is infective: nothing can spread any more (the engine keeps going
+        while a fault may still bring an infective node back)."""
+        return self._current_counts(state)[2] == 0
+
+    def round_metrics(self, state: SwarmState) -> dict[str, Any]:
+        hits, n_live, infective = self._current_counts(state)
+        return {"informed": hits, "coverage": hits / n_live if n_live else 0.0,
+                "infective": infective}
+
+    def summarize(self, rounds: Any) -> dict[str, Any]:
+        out = coverage_summary(rounds)
+        out.update(rumor_summary(rounds))
+        return out
+
+
+def rumor_summary(rounds: Any) -> dict[str, Any]:
+    """Demers et al.'s delays from the round frame (``residue``, the fraction of live nodes
+    never informed at the end, comes with ``coverage_summary``):
+
+    - ``t_avg``: the mean round at which a node first received the rumour, over the nodes
+      that received it, the origin counting with round 0 (Demers' *t_ave*);
+    - ``t_last``: the last round in which a node first received it (0 if none did).
+
+    First receipts per round are the ``useful`` column (one per newly informed node; a node
+    restarted without its state and informed again counts again).
+    """
+    useful = rounds["useful"].to_numpy()[1:]
+    t = rounds["round"].to_numpy()[1:]
+    reached = int(rounds["informed"].iloc[0]) + int(useful.sum())
+    hit = np.flatnonzero(useful)
+    return {
+        "t_avg": float((t * useful).sum() / reached) if reached else 0.0,
+        "t_last": int(t[hit[-1]]) if hit.size else 0,
+    }

@@ -238,7 +238,7 @@ def _pow1m(x: float, k: np.ndarray) -> np.ndarray:
     return np.power(1.0 - x, k.astype(float))
 
 
-def susceptible_next_moments(i, n: int, mode: str):
+def susceptible_next_moments(i, n: int, mode: str, *, loss: float = 0.0):
     """Exact mean and variance of the uninformed count after one round that starts with ``i``.
 
     Complete graph, fanout 1, partners uniform among the ``n - 1`` others (C2); ``u = n - i``
@@ -258,6 +258,10 @@ def susceptible_next_moments(i, n: int, mode: str):
     ``b - a^2`` is computed as ``a^2 expm1(i log1p(-x^2 / (1 - x)^2))``, ``x = 1/(n-1)``,
     to avoid cancellation. ``i`` may be an integer or an integer array (``0 <= i <= n``);
     returns ``(mean, var)`` as floats or arrays to match.
+
+    With ``loss`` (each message dropped independently) ``x = (1 - loss) / (n - 1)`` replaces
+    ``1 / (n - 1)`` in ``a`` and ``b`` (a push arrives and hits the node), and
+    ``q = 1 - (1 - loss)^2 i / (n - 1)`` (the pull's request and reply both arrive).
     """
     code = _mode_code(mode)
     n = _int_node_count(n)
@@ -270,8 +274,9 @@ def susceptible_next_moments(i, n: int, mode: str):
     if n == 1:
         zero = np.zeros(k.shape)
         return _out(zero, scalar), _out(zero.copy(), scalar)
-    x = 1.0 / (n - 1)
-    q = (u - 1.0) / (n - 1)
+    deliver = 1.0 - _loss_rate(loss)
+    x = deliver / (n - 1)
+    q = (u - 1.0) / (n - 1) if deliver == 1.0 else 1.0 - deliver * deliver * k / (n - 1)
     a = _pow1m(x, k)
     if n >= 4:
         b_minus_a2 = a * a * np.expm1(k * math.log1p(-(x * x) / ((1.0 - x) ** 2)))
@@ -291,7 +296,13 @@ def susceptible_next_moments(i, n: int, mode: str):
     return _out(mean, scalar), _out(var, scalar)
 
 
-def exact_transition(i: int, n: int, mode: str) -> np.ndarray:
+def _loss_rate(loss: float) -> float:
+    if isinstance(loss, bool) or not isinstance(loss, (int, float)) or not 0.0 <= loss < 1.0:
+        raise ConfigError("loss", loss, "must be a probability in [0, 1)")
+    return float(loss)
+
+
+def exact_transition(i: int, n: int, mode: str, *, loss: float = 0.0) -> np.ndarray:
     """The exact pmf of the informed count at the end of a round that starts with ``i``.
 
     Returns an array ``p`` of length ``n + 1``, ``p[j] = P(next informed = j)``; fanout 1,
@@ -306,7 +317,11 @@ def exact_transition(i: int, n: int, mode: str) -> np.ndarray:
       uniform subset of the uninformed, and the un-hit nodes' pulls are independent of it);
     - next informed ``= n - R``.
 
-    Computed without cut-offs (exact up to rounding). ``0 <= i <= n``.
+    With ``loss`` (each message dropped independently): a push hits a given uninformed node
+    with probability ``(1 - loss) / (n - 1)``, and an uninformed node's pull succeeds with
+    probability ``(1 - loss)^2 i / (n - 1)`` (request and reply both arrive), so
+    ``q = 1 - (1 - loss)^2 i / (n - 1)``. Computed without cut-offs (exact up to rounding).
+    ``0 <= i <= n``.
     """
     code = _mode_code(mode)
     n = _int_node_count(n)
@@ -317,11 +332,13 @@ def exact_transition(i: int, n: int, mode: str) -> np.ndarray:
         out[int(i)] = 1.0
         return out
     work = np.empty((3, n + 1))
-    chain.transition_row(int(i), n, code, 0.0, work, out)
+    chain.transition_row(int(i), n, code, 0.0, work, out, _loss_rate(loss))
     return out
 
 
-def exact_rounds_to_full(n: int, mode: str, *, tol: float = _CHAIN_TOL) -> tuple[float, float]:
+def exact_rounds_to_full(
+    n: int, mode: str, *, tol: float = _CHAIN_TOL, loss: float = 0.0
+) -> tuple[float, float]:
     """Exact mean and variance of ``rounds_to_full`` from one informed node (C3), fanout 1.
 
     The informed count is a Markov chain (:func:`exact_transition`) that only moves up or
@@ -335,12 +352,17 @@ def exact_rounds_to_full(n: int, mode: str, *, tol: float = _CHAIN_TOL) -> tuple
     ``O(n^3)`` in the worst case, much less with the window cut-off ``tol`` (probabilities
     below it are dropped; the L1 error of a row is ``O(n^2 tol)``, so the default ``1e-30`` is
     far below rounding). ``n = 1`` gives ``(0.0, 0.0)``.
+
+    ``loss``: every message is dropped independently with this probability (convention C5, the
+    ``loss`` fault): a push arrives with probability ``1 - loss``, a pull needs its request and
+    its reply to arrive, ``(1 - loss)^2`` (see :func:`exact_transition`).
     """
     code = _mode_code(mode)
     n = _int_node_count(n)
     if not 0.0 <= tol < 1e-6:
         raise ConfigError("tol", tol, "must be in [0, 1e-6)")
-    mean, second = chain.hitting_moments(n, code, float(tol))
+    loss = _loss_rate(loss)
+    mean, second = chain.hitting_moments(n, code, float(tol), loss)
     e1 = float(mean[1]) if n > 1 else 0.0
     m1 = float(second[1]) if n > 1 else 0.0
     return e1, max(m1 - e1 * e1, 0.0)

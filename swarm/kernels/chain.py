@@ -48,25 +48,27 @@ MODE_PUSH_PULL = 2
 
 
 @njit(cache=True)
-def hits_pmf(i, u, n, tol, p, occ, k_pmf):
-    """Pmf of ``H`` (distinct uninformed nodes hit by ``i`` pushes) into ``p[0 : u + 1]``.
+def hits_pmf(i, u, n, tol, p, occ, k_pmf, deliver=1.0):
+    """Pmf of ``H`` (distinct uninformed nodes hit by ``i`` pushes) into ``p[0 : u + 1]``;
+    each push arrives with probability ``deliver`` (1 - the loss rate), independently.
 
     ``1 <= u <= n - 1``. ``p``, ``occ`` (length ``>= u + 1``) and ``k_pmf`` (length
     ``>= i + 1``) are overwritten. Returns ``(lo, hi)``: ``p[h]`` is zero outside ``[lo, hi]``.
 
     Rather than one DP step per push (``h -> h + 1`` w.p. ``(u - h) / (n - 1)``), only the
     pushes that land on an uninformed node are stepped through: their number is
-    ``K ~ Bin(i, u / (n - 1))``, and given ``K = k`` they land independently and uniformly on
-    the ``u`` uninformed nodes, so ``H | K = k`` is the occupancy of ``k`` balls in ``u`` boxes
-    (``h -> h + 1`` w.p. ``(u - h) / u``), and ``P(H = h) = sum_k P(K = k) occ_k(h)``. Same
-    distribution; ``E K = i u / (n - 1)`` steps instead of ``i``.
+    ``K ~ Bin(i, deliver * u / (n - 1))`` (loss thins the pushes), and given ``K = k`` they
+    land independently and uniformly on the ``u`` uninformed nodes, so ``H | K = k`` is the
+    occupancy of ``k`` balls in ``u`` boxes (``h -> h + 1`` w.p. ``(u - h) / u``), and
+    ``P(H = h) = sum_k P(K = k) occ_k(h)``. Same distribution; ``E K = i u / (n - 1)`` steps
+    instead of ``i``.
     """
     for h in range(u + 1):
         p[h] = 0.0
         occ[h] = 0.0
     for k in range(i + 1):
         k_pmf[k] = 0.0
-    k_lo, k_hi = add_binomial(i, u / (n - 1.0), 1.0, tol, k_pmf, 0, 1)
+    k_lo, k_hi = add_binomial(i, u * deliver / (n - 1.0), 1.0, tol, k_pmf, 0, 1)
     occ[0] = 1.0
     lo = 0
     hi = 0
@@ -155,11 +157,14 @@ def add_binomial(m, q, weight, tol, out, base, sign):
 
 
 @njit(cache=True)
-def transition_row(i, n, mode, tol, work, out):
+def transition_row(i, n, mode, tol, work, out, loss=0.0):
     """Pmf of the next informed count from ``i`` informed, into ``out[0 : n + 1]``.
 
     ``1 <= i <= n``, ``n >= 2``; ``work`` (shape ``(3, >= n + 1)``) and ``out`` (length
     ``>= n + 1``) are overwritten. Returns ``(lo, hi)``: ``out[j]`` is zero outside ``[lo, hi]``.
+    With message loss ``loss`` (each message dropped independently, C5) a push arrives with
+    probability ``1 - loss`` and a pull succeeds when the request and the reply both arrive
+    and the partner was informed: ``(1 - loss)^2 i / (n - 1)``.
     """
     for j in range(n + 1):
         out[j] = 0.0
@@ -167,11 +172,12 @@ def transition_row(i, n, mode, tol, work, out):
     if u == 0:
         out[n] = 1.0
         return n, n
-    q = (u - 1.0) / (n - 1.0)
+    deliver = 1.0 - loss
+    q = (u - 1.0) / (n - 1.0) if loss == 0.0 else 1.0 - deliver * deliver * i / (n - 1.0)
     if mode == MODE_PULL:
         r_lo, r_hi = add_binomial(u, q, 1.0, tol, out, n, -1)
         return n - r_hi, n - r_lo
-    h_lo, h_hi = hits_pmf(i, u, n, tol, work[0], work[1], work[2])
+    h_lo, h_hi = hits_pmf(i, u, n, tol, work[0], work[1], work[2], deliver)
     if mode == MODE_PUSH:
         for h in range(h_lo, h_hi + 1):
             out[i + h] = work[0, h]
@@ -192,7 +198,7 @@ def transition_row(i, n, mode, tol, work, out):
 
 
 @njit(cache=True)
-def hitting_moments(n, mode, tol):
+def hitting_moments(n, mode, tol, loss=0.0):
     """First two moments of the rounds to reach ``n`` informed, from every start ``i``.
 
     Returns ``(mean, second)``, arrays of length ``n + 1`` (index ``i``; index 0 unused and 0).
@@ -211,7 +217,7 @@ def hitting_moments(n, mode, tol):
     work = np.empty((3, n + 1))
     out = np.empty(n + 1)
     for i in range(n - 1, 0, -1):
-        lo, hi = transition_row(i, n, mode, tol, work, out)
+        lo, hi = transition_row(i, n, mode, tol, work, out, loss)
         stay = out[i]
         move = 0.0
         sum_e = 0.0

@@ -436,3 +436,54 @@ def test_rumor_mean_field_limits(k):
     assert fb < rumor_residue(k)
     with pytest.raises(ConfigError, match="^stop = "):
         rumor_mean_field(k, 100, stop="never")
+
+
+# ----------------------------------------------------------------- the chain under message loss
+
+
+def brute_force_loss_row(i: int, n: int, mode: str, loss: float) -> np.ndarray:
+    """Next-informed pmf from nodes 0..i-1 informed, by enumerating every partner choice and
+    every pattern of lost messages (requests, then the replies they trigger)."""
+    informed = [v < i for v in range(n)]
+    senders = [v for v in range(n)
+               if (mode != "pull" and informed[v]) or (mode != "push" and not informed[v])]
+    out = np.zeros(n + 1)
+    choices = [[w for w in range(n) if w != v] for v in senders]
+    for picks in itertools.product(*choices):
+        p_pick = 1.0 / (n - 1) ** len(senders)
+        for lost in itertools.product([False, True], repeat=len(senders)):
+            p_req = np.prod([loss if x else 1 - loss for x in lost])
+            new = set()
+            replies = []
+            for v, w, dropped in zip(senders, picks, lost, strict=True):
+                if dropped:
+                    continue
+                if informed[v]:
+                    if not informed[w]:
+                        new.add(w)
+                elif informed[w] and mode != "push":
+                    replies.append(v)
+            for rl in itertools.product([False, True], repeat=len(replies)):
+                p_rep = np.prod([loss if x else 1 - loss for x in rl])
+                got = new | {v for v, x in zip(replies, rl, strict=True) if not x}
+                out[i + len(got)] += p_pick * p_req * p_rep
+    return out
+
+
+@pytest.mark.parametrize("mode", ["push", "pull", "push-pull"])
+@pytest.mark.parametrize("n", [3, 4])
+def test_transition_under_loss_matches_brute_force(mode, n):
+    for i in range(1, n):
+        want = brute_force_loss_row(i, n, mode, 0.3)
+        got = exact_transition(i, n, mode, loss=0.3)
+        np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+def test_loss_zero_is_the_lossless_chain_and_more_loss_is_slower():
+    for mode in ("push", "pull", "push-pull"):
+        base = exact_rounds_to_full(300, mode)
+        assert exact_rounds_to_full(300, mode, loss=0.0) == base
+        slower = [exact_rounds_to_full(300, mode, loss=x)[0] for x in (0.1, 0.3, 0.5)]
+        assert base[0] < slower[0] < slower[1] < slower[2]
+    with pytest.raises(ConfigError, match="loss"):
+        exact_rounds_to_full(10, "push", loss=1.0)

@@ -14,6 +14,7 @@ from numba import njit
 
 CALL = 0  # a request: a push (update=True) or a pull request (update=False)
 REPLY = 1  # the answer to a pull request: always carries the update
+ACK = 2  # with ack: the receipt of a push, back to its sender
 
 
 @njit(cache=True, inline="always")
@@ -77,16 +78,42 @@ def spreading_count(informed, live, indptr, complete, fanout, push, pull):
 
 
 @njit(cache=True)
+def count_resends(pend_dst, pend_due, pend_tries, live, t, max_retries):
+    """How many unacknowledged pushes live nodes resend at the start of round t."""
+    total = 0
+    for i in range(pend_dst.shape[0]):
+        if live[i]:
+            for s in range(pend_dst.shape[1]):
+                if pend_dst[i, s] >= 0 and pend_due[i, s] <= t and pend_tries[i, s] < max_retries:
+                    total += 1
+    return total
+
+
+@njit(cache=True, inline="always")
+def track(pend_dst, pend_due, pend_tries, i, partner, due):
+    """Remember a push from i to partner in i's first free slot (untracked if none is free)."""
+    for s in range(pend_dst.shape[1]):
+        if pend_dst[i, s] < 0:
+            pend_dst[i, s] = partner
+            pend_due[i, s] = due
+            pend_tries[i, s] = 0
+            return
+
+
+@njit(cache=True)
 def spreading_send(
-    informed, live, indptr, indices, complete, fanout, push, pull, u, src, dst, kind, update
+    informed, live, indptr, indices, complete, fanout, push, pull, u, src, dst, kind, update,
+    t, ack, retry_after, max_retries, pend_dst, pend_due, pend_tries,
 ):
-    """Fill the send phase's messages into src/dst/kind/update (sized by spreading_count):
-    each sender calls min(fanout, degree) distinct neighbours, in node order, using the next
-    doubles of u (one per call); the call carries the update iff the sender is informed.
-    Returns the number of messages."""
+    """Fill the send phase's messages into src/dst/kind/update (sized by spreading_count plus
+    count_resends): senders in node order; each first resends its due unacknowledged pushes
+    (slot order; a push out of retries is forgotten), then, if it sends this round, calls
+    min(fanout, degree) distinct neighbours using the next doubles of u (one per call); a call
+    carries the update iff the sender is informed, and with ack such a push is remembered
+    until acknowledged. Returns (messages, resends)."""
     n = informed.shape[0]
     m = 0
-    if fanout == 1:
+    if fanout == 1 and not ack:
         # the common case, unswitched by hand: 1.4-1.8x faster than the general loop below
         for i in range(n):
             if sends(live[i], informed[i], push, pull):
@@ -101,44 +128,80 @@ def spreading_send(
                 kind[m] = CALL
                 update[m] = informed[i]
                 m += 1
-        return m
+        return m, 0
     chosen = np.empty(fanout, np.int64)
     scratch = np.empty(fanout, np.int64)
+    drawn = 0
+    resends = 0
+    slots = pend_dst.shape[1]
     for i in range(n):
-        if sends(live[i], informed[i], push, pull):
+        if not live[i]:
+            continue
+        for s in range(slots):
+            if pend_dst[i, s] >= 0 and pend_due[i, s] <= t:
+                if pend_tries[i, s] < max_retries:
+                    src[m] = i
+                    dst[m] = pend_dst[i, s]
+                    kind[m] = CALL
+                    update[m] = True
+                    m += 1
+                    resends += 1
+                    pend_tries[i, s] += 1
+                    pend_due[i, s] = t + retry_after
+                else:
+                    pend_dst[i, s] = -1
+        if sends(True, informed[i], push, pull):
             d = degree(indptr, complete, n, i)
             k = fanout if fanout < d else d
-            choose_partners(u, m, d, k, chosen, scratch)
+            choose_partners(u, drawn, d, k, chosen, scratch)
+            drawn += k
             for j in range(k):
+                partner = neighbour(indptr, indices, complete, i, chosen[j])
                 src[m] = i
-                dst[m] = neighbour(indptr, indices, complete, i, chosen[j])
+                dst[m] = partner
                 kind[m] = CALL
                 update[m] = informed[i]
                 m += 1
-    return m
+                if ack and informed[i]:
+                    track(pend_dst, pend_due, pend_tries, i, partner, t + retry_after)
+    return m, resends
 
 
 @njit(cache=True)
 def spreading_receive(
-    src, dst, kind, update, informed, informed_next, pull, useful, reply_src, reply_dst
+    src, dst, kind, update, informed, informed_next, pull, ack, pend_dst,
+    useful, reply_src, reply_dst, reply_kind,
 ):
     """Deliver a batch in order. An update informs its receiver (useful iff the receiver was
-    not informed at the start of the round nor earlier in it). With pull, a call that carries
-    no update, received by a node informed at the start of the round, is answered by a REPLY
-    carrying the update. Writes useful[0:m] and the replies' src/dst; returns the number of
-    replies."""
+    not informed at the start of the round nor earlier in it); with ack, a push (a call with
+    the update) is answered by an ACK, and an ACK clears its receiver's first remembered push
+    to the acknowledging node. With pull, a call that carries no update, received by a node
+    informed at the start of the round, is answered by a REPLY carrying the update. Writes
+    useful[0:m] and the replies' src/dst/kind (a REPLY carries the update, an ACK does not);
+    returns the number of replies."""
     m = src.shape[0]
     r = 0
     for i in range(m):
         d = dst[i]
         hit = False
-        if update[i]:
+        if kind[i] == ACK:
+            for s in range(pend_dst.shape[1]):
+                if pend_dst[d, s] == src[i]:
+                    pend_dst[d, s] = -1
+                    break
+        elif update[i]:
             if not informed[d] and not informed_next[d]:
                 informed_next[d] = True
                 hit = True
+            if ack and kind[i] == CALL:
+                reply_src[r] = d
+                reply_dst[r] = src[i]
+                reply_kind[r] = ACK
+                r += 1
         elif pull and kind[i] == CALL and informed[d]:
             reply_src[r] = d
             reply_dst[r] = src[i]
+            reply_kind[r] = REPLY
             r += 1
         useful[i] = hit
     return r

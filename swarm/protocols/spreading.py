@@ -33,7 +33,7 @@ from swarm.state import SwarmState
 __all__ = ["PushParams", "PullParams", "PushPullParams", "Push", "Pull", "PushPull",
            "SpreadingAgent"]
 
-CALL, REPLY = k.CALL, k.REPLY
+CALL, REPLY, ACK = k.CALL, k.REPLY, k.ACK
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,7 +62,25 @@ class SpreadingParams(ProtocolParams):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PushParams(SpreadingParams):
+class PushingParams(SpreadingParams):
+    """Push and push-pull: pushes can be acknowledged and resent."""
+
+    ack: bool = param(
+        False, help="receivers acknowledge every push; an unacknowledged push is resent"
+    )
+    retry_after_rounds: int = param(
+        2, min=1, max=1000, units="rounds",
+        help="with ack: resend a push not acknowledged after this many rounds",
+    )
+    max_retries: int = param(2, min=0, max=100, help="with ack: resends of one push at most")
+
+    def slots(self) -> int:
+        """Remembered pushes per node: every push of the last retry window, at most."""
+        return self.fanout * self.retry_after_rounds * (self.max_retries + 1) if self.ack else 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PushParams(PushingParams):
     name: ClassVar[str] = "push"
     summary: ClassVar[str] = "informed nodes send the rumour to random neighbours"
 
@@ -74,7 +92,7 @@ class PullParams(SpreadingParams):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PushPullParams(SpreadingParams):
+class PushPullParams(PushingParams):
     name: ClassVar[str] = "push-pull"
     summary: ClassVar[str] = "every node calls random neighbours; the rumour goes either way"
 
@@ -89,19 +107,61 @@ class SpreadingAgent(NodeAgent):
     def on_round(self, t: int) -> None:
         model = self.model
         proto = model.protocol
-        informed = bool(model.state.informed[self.idx])
+        state = model.state
+        informed = bool(state.informed[self.idx])
+        if proto.ack:
+            self.resend_due(t)
         if (proto.push and informed) or (proto.pull and not informed):
             for partner in self.random_partners(proto.params.fanout):
                 self.send(partner, CALL, informed)
+                if proto.ack and informed:
+                    self.remember(partner, t + proto.params.retry_after_rounds)
+
+    def resend_due(self, t: int) -> None:
+        """Resend every remembered push that is due (slot order); forget those out of
+        retries."""
+        state, p = self.model.state, self.model.protocol.params
+        dsts, due, tries = (state.pending_dst[self.idx], state.pending_due[self.idx],
+                            state.pending_tries[self.idx])
+        for s in range(len(dsts)):
+            if dsts[s] >= 0 and due[s] <= t:
+                if tries[s] < p.max_retries:
+                    self.send(int(dsts[s]), CALL, True)
+                    tries[s] += 1
+                    due[s] = t + p.retry_after_rounds
+                    self.model.protocol.resends += 1
+                else:
+                    dsts[s] = -1
+
+    def remember(self, partner: int, due: int) -> None:
+        """Keep a push until it is acknowledged, in the first free slot (if any)."""
+        state = self.model.state
+        dsts = state.pending_dst[self.idx]
+        for s in range(len(dsts)):
+            if dsts[s] < 0:
+                dsts[s] = partner
+                state.pending_due[self.idx, s] = due
+                state.pending_tries[self.idx, s] = 0
+                return
 
     def on_message(self, src: int, kind: int, update: bool) -> bool:
         state = self.model.state
+        proto = self.model.protocol
+        if kind == ACK:
+            dsts = state.pending_dst[self.idx]
+            for s in range(len(dsts)):
+                if dsts[s] == src:
+                    dsts[s] = -1
+                    break
+            return False
         if update:
+            if proto.ack and kind == CALL:
+                self.send(src, ACK, False)
             if not state.informed[self.idx] and not state.informed_next[self.idx]:
                 state.informed_next[self.idx] = True
                 return True
             return False
-        if self.model.protocol.pull and kind == CALL and self.informed:
+        if proto.pull and kind == CALL and self.informed:
             self.send(src, REPLY, True)
         return False
 
@@ -116,6 +176,8 @@ class Spreading(Protocol):
 
     def __init__(self, params: Any, topology: Any) -> None:
         super().__init__(params, topology)
+        self.ack = bool(getattr(params, "ack", False))
+        self.resends = 0  # this round's resent pushes (both paths add to it)
         self._buffers: dict[Any, MessageBuffer] = {}
         self._counts: tuple[int, int, int] | None = None
         self._uniforms = np.empty(0, np.float64)
@@ -136,21 +198,32 @@ class Spreading(Protocol):
         informed_round = state.add("informed_round", np.full(n, -1, np.int32))
         informed[origin] = True
         informed_round[origin] = 0
+        slots = self.params.slots() if self.ack else 0
+        state.add("pending_dst", np.full((n, slots), -1, np.int32))
+        state.add("pending_due", np.zeros((n, slots), np.int32))
+        state.add("pending_tries", np.zeros((n, slots), np.int16))
 
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
         topo, p = self.topology, self.params
         total = k.spreading_count(
             state.informed, state.live, topo.indptr, topo.complete, p.fanout, self.push, self.pull
         )
-        buf = self._buffer("send").reserve(total)
+        retry_after = getattr(p, "retry_after_rounds", 1)
+        max_retries = getattr(p, "max_retries", 0)
+        resends = k.count_resends(state.pending_dst, state.pending_due, state.pending_tries,
+                                  state.live, t, max_retries) if self.ack else 0
+        buf = self._buffer("send").reserve(total + resends)
         if self._uniforms.shape[0] < total:
             self._uniforms = np.empty(total, np.float64)
         uniforms = self._uniforms[:total]
         rng.random(out=uniforms)  # one double per call, in node order
-        m = k.spreading_send(
+        m, done = k.spreading_send(
             state.informed, state.live, topo.indptr, topo.indices, topo.complete, p.fanout,
             self.push, self.pull, uniforms, buf.src, buf.dst, buf.kind, buf.update,
+            t, self.ack, retry_after, max_retries,
+            state.pending_dst, state.pending_due, state.pending_tries,
         )
+        self.resends += done
         return buf.view(m)
 
     def receive(
@@ -160,13 +233,12 @@ class Spreading(Protocol):
         buf = self._buffer(phase).reserve(m)
         r = k.spreading_receive(
             msgs.src, msgs.dst, msgs.kind, msgs.update, state.informed, state.informed_next,
-            self.pull, buf.flag, buf.src, buf.dst,
+            self.pull, self.ack, state.pending_dst, buf.flag, buf.src, buf.dst, buf.kind,
         )
         useful = buf.flag[:m]
         if r == 0:
             return None, useful
-        buf.kind[:r] = REPLY
-        buf.update[:r] = True
+        np.not_equal(buf.kind[:r], ACK, out=buf.update[:r])  # a REPLY carries the update
         return buf.view(r), useful
 
     def end_round(self, state: SwarmState, t: int) -> None:
@@ -178,6 +250,7 @@ class Spreading(Protocol):
         state.informed[nodes] = False
         state.informed_next[nodes] = False
         state.informed_round[nodes] = -1
+        state.pending_dst[nodes] = -1
 
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
         return row["informed"] == row["live"]
@@ -188,7 +261,11 @@ class Spreading(Protocol):
             hits, n_live = counted[1], counted[2]
         else:
             hits, n_live = count_flag_live(state.informed, state.live)
-        return {"informed": hits, "coverage": hits / n_live if n_live else 0.0}
+        row = {"informed": hits, "coverage": hits / n_live if n_live else 0.0}
+        if self.ack:
+            row["resends"] = self.resends
+            self.resends = 0
+        return row
 
     def summarize(self, rounds: Any) -> dict[str, Any]:
         return coverage_summary(rounds)

@@ -38,9 +38,11 @@ def kernel_send(informed, live, topo, fanout, push, pull, rng):
     dst = np.empty(total, np.int32)
     kind = np.empty(total, np.uint8)
     upd = np.empty(total, np.bool_)
-    m = k.spreading_send(informed, live, topo.indptr, topo.indices, topo.complete, fanout,
-                         push, pull, rng.random(total), src, dst, kind, upd)
-    assert m == total
+    none = np.full((topo.n, 0), -1, np.int32)
+    m, resends = k.spreading_send(informed, live, topo.indptr, topo.indices, topo.complete,
+                                  fanout, push, pull, rng.random(total), src, dst, kind, upd,
+                                  1, False, 1, 0, none, none.copy(), none.astype(np.int16))
+    assert m == total and resends == 0
     assert np.all(kind == k.CALL)
     return src.tolist(), dst.tolist(), upd.tolist()
 
@@ -109,7 +111,11 @@ def test_receive_matches_reference(pull):
     useful = np.empty(m, np.bool_)
     rs = np.empty(m, np.int32)
     rd = np.empty(m, np.int32)
-    r = k.spreading_receive(src, dst, kind, upd, informed, nxt_a, pull, useful, rs, rd)
+    rk = np.empty(m, np.uint8)
+    none = np.full((n, 0), -1, np.int32)
+    r = k.spreading_receive(src, dst, kind, upd, informed, nxt_a, pull, False, none, useful,
+                            rs, rd, rk)
+    assert np.all(rk[:r] == k.REPLY)
     ref_useful, ref_replies = ref_receive(src, dst, kind, upd, informed, nxt_b, pull)
     assert useful.tolist() == ref_useful
     assert list(zip(rs[:r].tolist(), rd[:r].tolist(), strict=False)) == ref_replies
@@ -133,3 +139,48 @@ def test_commit_and_counts_match_reference():
     assert not nxt.any()
     assert (hits, n_live) == (int((expect_informed & live).sum()), int(live.sum()))
     assert count_flag_live(informed, live) == (hits, n_live)
+
+
+def test_ack_kernels_match_reference():
+    """Resend due pushes in slot order (forget those out of retries), remember new pushes in
+    the first free slot, acknowledge pushes, clear the first matching slot on an ACK."""
+    n, slots = 6, 3
+    informed = np.array([1, 1, 0, 0, 1, 0], np.bool_)
+    live = np.ones(n, np.bool_)
+    pend_dst = np.full((n, slots), -1, np.int32)
+    pend_due = np.zeros((n, slots), np.int32)
+    pend_tries = np.zeros((n, slots), np.int16)
+    pend_dst[0] = [3, -1, 5]
+    pend_due[0] = [4, 0, 9]      # slot 0 due at round 4, slot 2 not yet
+    pend_tries[0] = [1, 0, 0]
+    pend_dst[1, 1] = 2
+    pend_due[1, 1] = 2
+    pend_tries[1, 1] = 2          # out of retries (max 2): forgotten, not resent
+    topo = __import__("swarm").topology.TOPOLOGIES["complete"]().build(n, None)
+    t, retry, max_retries = 4, 3, 2
+    resends = k.count_resends(pend_dst, pend_due, pend_tries, live, t, max_retries)
+    assert resends == 1
+    total = k.spreading_count(informed, live, topo.indptr, True, 1, True, False) + resends
+    src, dst = np.empty(total, np.int32), np.empty(total, np.int32)
+    kind, upd = np.empty(total, np.uint8), np.empty(total, np.bool_)
+    u = np.array([0.0, 0.5, 0.99])  # nodes 0, 1, 4 push to ranks 0, 2, 4
+    m, done = k.spreading_send(informed, live, topo.indptr, topo.indices, True, 1, True, False,
+                               u, src, dst, kind, upd, t, True, retry, max_retries,
+                               pend_dst, pend_due, pend_tries)
+    assert (m, done) == (4, 1)
+    assert list(zip(src.tolist(), dst.tolist(), strict=True)) == [(0, 3), (0, 1), (1, 3),
+                                                                   (4, 5)]
+    assert upd.all() and (kind == k.CALL).all()
+    assert pend_dst[0].tolist() == [3, 1, 5] and pend_due[0].tolist() == [7, 7, 9]
+    assert pend_tries[0].tolist() == [2, 0, 0]
+    assert pend_dst[1].tolist() == [3, -1, -1] and pend_dst[4].tolist() == [5, -1, -1]
+    # node 3 acknowledges the push of node 0; node 0 gets the ACK and forgets slot 0 only
+    useful = np.empty(2, np.bool_)
+    rs, rd, rk = np.empty(2, np.int32), np.empty(2, np.int32), np.empty(2, np.uint8)
+    nxt = np.zeros(n, np.bool_)
+    r = k.spreading_receive(np.array([0, 3], np.int32), np.array([3, 0], np.int32),
+                            np.array([k.CALL, k.ACK], np.uint8), np.array([True, False]),
+                            informed, nxt, False, True, pend_dst, useful, rs, rd, rk)
+    assert r == 1 and (rs[0], rd[0], rk[0]) == (3, 0, k.ACK)
+    assert useful.tolist() == [True, False] and nxt[3]
+    assert pend_dst[0].tolist() == [-1, 1, 5]

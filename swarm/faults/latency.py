@@ -25,7 +25,7 @@ from swarm.kernels.faults import (
     draw_delays,
     split_by_delay,
 )
-from swarm.messages import Messages
+from swarm.messages import MessageBuffer, Messages
 from swarm.state import SwarmState
 
 __all__ = ["LatencyParams", "Latency", "delay_args"]
@@ -73,6 +73,10 @@ class Latency(Fault):
         super().__init__(*args)
         self.queue: dict[int, list[Messages]] = {}
         self._delays = np.empty(0, np.int32)
+        # late messages live in pooled buffers: a buffer is reused once the last of its
+        # groups has arrived (the transport copies arrivals as it delivers them)
+        self._free: list[MessageBuffer] = []
+        self._held: list[tuple[int, MessageBuffer]] = []
 
     def transform(self, msgs: Messages, state: SwarmState, t: int, counters: Any) -> Messages:
         p = self.params
@@ -83,16 +87,27 @@ class Latency(Fault):
             self._delays = np.empty(max(k, 2 * self._delays.shape[0]), np.int32)
         delays = self._delays[:k]
         top = draw_delays(self.uniforms(k), *delay_args(p.dist, p.rounds), delays)
-        m, src, dst, kind, update, values, starts = split_by_delay(delays, top, *msgs.arrays())
-        late = Messages(src, dst, kind, update)  # fresh arrays, owned by the queue
-        for k, delay in enumerate(values.tolist()):
-            a, b = int(starts[k]), int(starts[k + 1])
+        buf = (self._free.pop() if self._free else MessageBuffer()).reserve(k)
+        m, values, starts = split_by_delay(delays, top, *msgs.arrays(),
+                                           buf.src, buf.dst, buf.kind, buf.update)
+        for g, delay in enumerate(values.tolist()):
+            a, b = int(starts[g]), int(starts[g + 1])
             self.queue.setdefault(t + delay, []).append(
-                Messages(late.src[a:b], late.dst[a:b], late.kind[a:b], late.update[a:b]))
+                Messages(buf.src[a:b], buf.dst[a:b], buf.kind[a:b], buf.update[a:b]))
+        # the buffer also holds this round's on-time messages (o[0:m]), delivered before the
+        # next transform can take the buffer back from the free list
+        if values.size:
+            self._held.append((t + int(values[-1]), buf))
+        else:
+            self._free.append(buf)
         counters.delayed += len(msgs) - m
-        return msgs.prefix(m)
+        return buf.view(m)
 
     def arrivals(self, t: int) -> list[Messages]:
+        still = []
+        for last, buf in self._held:
+            (self._free.append(buf) if last < t else still.append((last, buf)))
+        self._held = still
         return self.queue.pop(t, [])
 
     def pending(self, t: int) -> bool:

@@ -91,33 +91,26 @@ def draw_delays(u, code, rounds, log1m_p, out):
 
 
 @njit(cache=True)
-def split_by_delay(delays, top, src, dst, kind, update):
-    """Keep the messages with delay 0 in place (returns their count) and copy the others
-    out, grouped by delay, stably: returns (m_now, out arrays, delay values, group starts)."""
+def split_by_delay(delays, top, src, dst, kind, update, o_src, o_dst, o_kind, o_update):
+    """Counting sort of a batch by delay into the o_* arrays (capacity >= the batch), stable
+    within each delay: o_*[0:m_now] are the messages with delay 0, then the later ones grouped
+    by delay. Returns (m_now, delay values >= 1 present, their group starts; the last start is
+    the batch size). Branch-free placement: the delay of a message is a coin flip, and a
+    branch on it mispredicts."""
     n = src.shape[0]
     counts = np.zeros(top + 2, np.int64)
     for i in range(n):
         counts[delays[i] + 1] += 1
-    offsets = np.cumsum(counts)  # offsets[d] = first slot of delay d in a full sort
-    late = n - counts[1]
-    o_src = np.empty(late, src.dtype)
-    o_dst = np.empty(late, dst.dtype)
-    o_kind = np.empty(late, kind.dtype)
-    o_update = np.empty(late, update.dtype)
-    fill = offsets.copy()
-    m = 0
+    fill = np.cumsum(counts)  # fill[d]: next slot for delay d
     for i in range(n):
         d = delays[i]
-        if d == 0:
-            _move(src, dst, kind, update, m, i)
-            m += 1
-        else:
-            j = fill[d] - counts[1]
-            fill[d] += 1
-            o_src[j] = src[i]
-            o_dst[j] = dst[i]
-            o_kind[j] = kind[i]
-            o_update[j] = update[i]
+        j = fill[d]
+        fill[d] = j + 1
+        o_src[j] = src[i]
+        o_dst[j] = dst[i]
+        o_kind[j] = kind[i]
+        o_update[j] = update[i]
+    m_now = counts[1]
     present = 0
     for d in range(1, top + 1):
         if counts[d + 1]:
@@ -125,10 +118,12 @@ def split_by_delay(delays, top, src, dst, kind, update):
     values = np.empty(present, np.int64)
     starts = np.empty(present + 1, np.int64)
     k = 0
+    offset = m_now
     for d in range(1, top + 1):
         if counts[d + 1]:
             values[k] = d
-            starts[k] = offsets[d] - counts[1]
+            starts[k] = offset
             k += 1
-    starts[present] = late
-    return m, o_src, o_dst, o_kind, o_update, values, starts
+        offset += counts[d + 1]
+    starts[present] = n
+    return m_now, values, starts

@@ -60,14 +60,15 @@ def test_split_by_delay():
     delays = np.empty(len(u), np.int32)
     top = fk.draw_delays(u, *args, delays)
     assert top == delays.max() > 2
-    work = copy(b)
-    m, *late, values, starts = fk.split_by_delay(delays, top, *work)
+    late = tuple(np.empty_like(a) for a in b)
+    m, values, starts = fk.split_by_delay(delays, top, *b, *late)
     now = delays == 0
-    for got, ref in zip(work, b, strict=True):
+    assert m == int(now.sum())
+    for got, ref in zip(late, b, strict=True):
         assert np.array_equal(got[:m], ref[now])
     assert values.tolist() == sorted(set(delays[~now].tolist()))
     for k, d in enumerate(values.tolist()):
         sl = slice(starts[k], starts[k + 1])
         for got, ref in zip(late, b, strict=True):
             assert np.array_equal(got[sl], ref[delays == d])
-    assert starts[-1] == len(late[0]) == int((~now).sum())
+    assert starts[-1] == len(b[0])

@@ -4,6 +4,7 @@ protocol, transport and a driver (kernel path or Mesa agents) and runs rounds.
 Every round ``t`` (see ``swarm.protocols.base`` and ``swarm.faults.base``)::
 
     faults.perturb(state, t)                                 # crash, recover, churn
+    protocol.begin_round(state, t)                           # shared, e.g. client writes
     msgs = driver.send(state, t, rng)
     while phase == 0 or (msgs and phase < protocol.max_phases):
         delivered = transport.deliver(msgs, state, counters, t, phase)   # counting point,
@@ -64,6 +65,7 @@ class Engine:
             raise ConfigError("nodes", n, f"must equal the given topology's {topology.n} nodes")
         self.topology = topology
         self.protocol = PROTOCOLS[scenario.protocol.name](scenario.protocol, topology)
+        self.protocol.streams = self.streams
         self.state = SwarmState(n)
         self.protocol.init_state(self.state, self.streams["init"])
         self.faults = FaultSet(scenario.faults, topology, self.streams)
@@ -95,6 +97,7 @@ class Engine:
         counters = Counters()
         if self.faults:
             self.faults.perturb(state, t, protocol)
+        protocol.begin_round(state, t)
         msgs: Messages | None = driver.send(state, t, self.rng)
         phase = 0
         while msgs is not None and (phase == 0 or len(msgs)) and phase < protocol.max_phases:

@@ -5,8 +5,10 @@ strength, a metric that samples) never changes the draws of another: the stream 
 depends only on ``(seed, name)``. Nothing else in swarm creates randomness.
 
 Stream names in use: ``topology`` (graph generation and positions), ``init`` (initial state,
-e.g. the rumour's origin), ``protocol`` (partner choices, in node order), ``mesa`` (handed to
-``mesa.Model`` so that Mesa's own generators never touch the others).
+e.g. the rumour's origin), ``protocol`` (partner choices, in node order), ``writes`` (client
+writes of anti-entropy), ``fault.<label>`` (each fault's own), ``mesa`` (handed to
+``mesa.Model`` so that Mesa's own generators never touch the others). A component takes its
+stream from ``Streams`` by name (protocols: ``self.streams``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 __all__ = ["stream", "Streams", "replicate_seeds", "DoubleStream", "STREAM_NAMES"]
 
-STREAM_NAMES = ("topology", "init", "protocol", "mesa")
+STREAM_NAMES = ("topology", "init", "protocol", "writes", "mesa")  # + "fault.<label>"
 
 
 def _name_key(name: str) -> int:

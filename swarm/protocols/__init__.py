@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from swarm.protocols.antientropy import AntiEntropy
 from swarm.protocols.base import Protocol
 from swarm.protocols.rumor import Rumor
 from swarm.protocols.spreading import Pull, Push, PushPull
@@ -13,4 +14,5 @@ PROTOCOLS: dict[str, type[Protocol]] = {
     "pull": Pull,
     "push-pull": PushPull,
     "rumor": Rumor,
+    "anti-entropy": AntiEntropy,
 }

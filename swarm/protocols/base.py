@@ -26,6 +26,8 @@ A protocol file holds three things:
 
 Round pipeline (``swarm.engine``), every round ``t``::
 
+    faults act on nodes (crash, recover, churn)
+    begin_round(state, t)                       # shared by both paths (e.g. client writes)
     msgs = send(state, t, rng)                  # from the state at the START of round t
     phase = 0
     while msgs and phase < max_phases:
@@ -48,6 +50,7 @@ import numpy as np
 
 from swarm.config import ProtocolParams
 from swarm.messages import Messages
+from swarm.rng import Streams
 from swarm.state import SwarmState
 from swarm.topology import Topology
 
@@ -63,6 +66,12 @@ class Protocol:
     max_phases: ClassVar[int] = 2
     #: per-round metric columns this protocol adds, in order (after ``round``)
     metric_names: ClassVar[tuple[str, ...]] = ()
+
+    #: the run's named streams, set by the engine before ``init_state``. A protocol that needs
+    #: randomness beyond the partner draws (the ``protocol`` stream handed to ``send``) takes
+    #: its own stream by name, e.g. ``self.streams["writes"]``, so it never shifts another
+    #: stream's draws.
+    streams: Streams
 
     def __init__(self, params: ProtocolParams, topology: Topology) -> None:
         self.params = params
@@ -85,6 +94,10 @@ class Protocol:
         raise NotImplementedError
 
     # -- both paths --------------------------------------------------------------------------
+    def begin_round(self, state: SwarmState, t: int) -> None:
+        """Shared code at the start of round ``t``, after the faults acted on nodes and before
+        any node sends (both paths): e.g. client writes arriving at live nodes."""
+
     def end_round(self, state: SwarmState, t: int) -> None:
         """Commit the changes of round ``t`` (shared by both paths). A protocol may compute
         its round metrics in the same pass and hand them to ``round_metrics``."""

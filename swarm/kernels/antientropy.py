@@ -1,0 +1,226 @@
+"""Kernels of anti-entropy (Demers et al. 1987, section 1.3): a replicated key-value store
+reconciled with random partners.
+
+The same rules as ``swarm.protocols.antientropy.AntiEntropyAgent``, over arrays. A node's
+store is row ``i`` of ``version`` and ``writer`` (int32, shape ``(n, keys)``); the pair
+``(version, writer)`` of a key is ordered lexicographically and the larger pair wins
+(last-writer-wins, ties of version broken by the writer's id). An empty key is ``(0, -1)``,
+smaller than every written pair.
+
+Round conventions (C1): a message carries its sender's store as it was at the start of the
+round, so merges go into ``version_next`` / ``writer_next`` (equal to ``version`` /
+``writer`` between rounds), the receiver is flagged in ``changed``, and ``store_commit``
+copies the flagged rows back at the end of the round.
+
+Randomness: one double per partner pick, callers in node order, exactly as
+``swarm.kernels.spreading`` (the caller draws them all with ``Generator.random(out=...)``);
+receiving draws nothing. Client writes are drawn by the protocol's shared code, not here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from swarm.kernels.spreading import choose_partners, degree, neighbour
+
+# message kinds (uint8)
+PUSH = 0  # push call: carries the caller's store; the callee merges it
+PULL = 1  # pull call: a request, no store; the callee replies with its store
+PUSH_PULL = 2  # push-pull call: carries the caller's store; the callee merges and replies
+REPLY = 3  # the callee's store back to the caller
+
+EMPTY_WRITER = -1  # writer of a key never written
+
+
+@njit(cache=True, inline="always")
+def packed(v, w):
+    """The pair (version, writer) as one int64 with the same order: version in the high 32
+    bits, writer + 1 (0 for 'none') in the low 32 bits. Both are >= 0 resp. >= -1."""
+    return (np.int64(v) << 32) | np.int64(w + 1)
+
+
+@njit(cache=True)
+def merge_store(version, writer, version_next, writer_next, src, dst):
+    """Merge row ``src`` of the stores at the start of the round into row ``dst`` of the next
+    stores, key by key, keeping the larger pair. True if it changed at least one pair.
+
+    Branch-free (a select per key, on int32 lanes): 3.5x faster than a branch on each key
+    when the outcomes are mixed (measured, 10^5 merges of 100 keys)."""
+    vs = version[src]
+    ws = writer[src]
+    vd = version_next[dst]
+    wd = writer_next[dst]
+    changed = False
+    for k in range(vs.shape[0]):
+        v = vs[k]
+        w = ws[k]
+        a = vd[k]
+        b = wd[k]
+        newer = (v > a) | ((v == a) & (w > b))
+        vd[k] = v if newer else a
+        wd[k] = w if newer else b
+        changed |= newer
+    return changed
+
+
+@njit(cache=True)
+def store_count(live, indptr, complete, fanout):
+    """How many calls the send phase makes (and doubles it uses): every live node calls
+    min(fanout, degree) partners."""
+    n = live.shape[0]
+    total = 0
+    for i in range(n):
+        if live[i]:
+            d = degree(indptr, complete, n, i)
+            total += fanout if fanout < d else d
+    return total
+
+
+@njit(cache=True)
+def store_send(live, indptr, indices, complete, fanout, call_kind, u, src, dst, kind, update):
+    """Fill the send phase (sized by store_count): every live node, in node order, calls
+    min(fanout, degree) distinct partners using the next doubles of u (one per pick, as
+    ``spreading.choose_partners``). Every call has kind ``call_kind``; it carries a store
+    (update) unless it is a PULL request. Returns the number of messages."""
+    n = live.shape[0]
+    carries = call_kind != PULL
+    m = 0
+    if fanout == 1:
+        for i in range(n):
+            if live[i]:
+                d = degree(indptr, complete, n, i)
+                if d == 0:
+                    continue
+                r = int(u[m] * d)
+                if r >= d:
+                    r = d - 1
+                src[m] = i
+                dst[m] = neighbour(indptr, indices, complete, i, r)
+                kind[m] = call_kind
+                update[m] = carries
+                m += 1
+        return m
+    chosen = np.empty(fanout, np.int64)
+    scratch = np.empty(fanout, np.int64)
+    for i in range(n):
+        if live[i]:
+            d = degree(indptr, complete, n, i)
+            c = fanout if fanout < d else d
+            choose_partners(u, m, d, c, chosen, scratch)
+            for j in range(c):
+                src[m] = i
+                dst[m] = neighbour(indptr, indices, complete, i, chosen[j])
+                kind[m] = call_kind
+                update[m] = carries
+                m += 1
+    return m
+
+
+@njit(cache=True)
+def store_receive(src, dst, kind, version, writer, version_next, writer_next, changed, useful,
+                  reply_src, reply_dst):
+    """Deliver a batch in order. PUSH, PUSH_PULL and REPLY carry their sender's store (at the
+    start of the round): it is merged into the receiver's next store; the message is useful
+    iff that changed at least one pair (so of several messages bringing the same pair in one
+    round the first in batch order gets the credit). PULL and PUSH_PULL are answered by a
+    REPLY (one per call). Writes useful[0:m] and the replies' src / dst; returns the number
+    of replies."""
+    m = src.shape[0]
+    r = 0
+    for i in range(m):
+        d = dst[i]
+        k = kind[i]
+        hit = False
+        if k != PULL:
+            hit = merge_store(version, writer, version_next, writer_next, src[i], d)
+            if hit:
+                changed[d] = True
+        if k == PULL or k == PUSH_PULL:
+            reply_src[r] = d
+            reply_dst[r] = src[i]
+            r += 1
+        useful[i] = hit
+    return r
+
+
+@njit(cache=True)
+def store_commit(version, writer, version_next, writer_next, changed):
+    """End of the round: the rows merged into this round become the stores; flags cleared.
+    Returns the number of nodes whose store changed."""
+    count = 0
+    for i in range(version.shape[0]):
+        if changed[i]:
+            changed[i] = False
+            count += 1
+            version[i] = version_next[i]
+            writer[i] = writer_next[i]
+    return count
+
+
+@njit(cache=True)
+def apply_writes(version, writer, version_next, writer_next, nodes, keys):
+    """Client writes, in order (between rounds: next == current): write j at node v = nodes[j]
+    on key k = keys[j] sets the pair to (v's version of k + 1, v) in both buffers: larger than
+    anything v holds for k (a Lamport clock per key)."""
+    for j in range(nodes.shape[0]):
+        v = nodes[j]
+        k = keys[j]
+        x = version[v, k] + 1
+        version[v, k] = x
+        writer[v, k] = v
+        version_next[v, k] = x
+        writer_next[v, k] = v
+
+
+@njit(cache=True)
+def store_metrics(version, writer, live, newest, fresh):
+    """The round's metrics from the live stores: one full pass, then (unless every live node
+    holds every newest pair) a pass that stops at each node's first stale key. Fills
+    ``newest[k]`` (the largest pair of key k over live nodes, packed) and ``fresh[k]`` (live
+    nodes holding it) and returns
+    ``(up_to_date, n_live, fresh_total, behind_total)``: live nodes holding the newest pair
+    of every key, live nodes, the sum of ``fresh``, and the sum over live nodes and keys of
+    (newest version - the node's version). With no live node everything is 0."""
+    n, keys = version.shape
+    for k in range(keys):
+        newest[k] = packed(0, EMPTY_WRITER)
+        fresh[k] = 0
+    n_live = 0
+    version_sum = np.int64(0)
+    # pass 1: the newest pair of each key and how many hold it (a running max whose count
+    # restarts at 1 when a larger pair appears; branch-free selects), and the versions' sum
+    for i in range(n):
+        if live[i]:
+            n_live += 1
+            vs = version[i]
+            ws = writer[i]
+            for k in range(keys):
+                v = vs[k]
+                version_sum += v
+                p = packed(v, ws[k])
+                top = newest[k]
+                fresh[k] = 1 if p > top else fresh[k] + (p == top)
+                newest[k] = max(top, p)
+    if n_live == 0:
+        return 0, 0, 0, 0
+    fresh_total = np.int64(0)
+    newest_sum = np.int64(0)
+    for k in range(keys):
+        fresh_total += fresh[k]
+        newest_sum += newest[k] >> 32
+    # pass 2: nodes holding the newest pair of every key (stop at a node's first stale key)
+    if fresh_total == n_live * keys:
+        up_to_date = n_live
+    else:
+        up_to_date = 0
+        for i in range(n):
+            if live[i]:
+                vs = version[i]
+                ws = writer[i]
+                k = 0
+                while k < keys and packed(vs[k], ws[k]) == newest[k]:
+                    k += 1
+                if k == keys:
+                    up_to_date += 1
+    return up_to_date, n_live, fresh_total, newest_sum * n_live - version_sum

@@ -30,3 +30,23 @@ def test_spreading_vs_theory_quick(tmp_path):
     # push-pull is the fastest of the three at every size (Karp et al.: log3 n vs log2 n)
     means = runs.groupby(["nodes", "protocol"])["rounds_to_full"].mean().unstack()
     assert (means["push-pull"] < means["pull"]).all() and (means["pull"] < means["push"]).all()
+
+
+def test_acks_under_loss_quick(tmp_path):
+    out = tmp_path / "a.parquet"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "experiments" / "acks_under_loss.py"), "--quick",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    runs = pd.read_parquet(out)
+    assert len(runs) == 2 * 4 * 2 * 4
+    mean = runs.groupby(["protocol", "loss", "ack"])["messages_per_node"].mean()
+    # acks always cost messages (one ACK per push, plus resends under loss)
+    for mode in ("push", "push-pull"):
+        for loss in (0.0, 0.1, 0.3, 0.5):
+            assert mean[(mode, loss, True)] > mean[(mode, loss, False)]
+    lossy = runs[(runs["protocol"] == "push") & (runs["loss"] == 0.5)]
+    assert (lossy[lossy["ack"]]["rounds_to_full"].mean()
+            < lossy[~lossy["ack"]]["rounds_to_full"].mean())

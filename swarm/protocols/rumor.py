@@ -20,7 +20,18 @@ Stop rules (when an infective node loses interest):
 - ``stop = "coin"``: after each unnecessary contact (blind: each contact) the node loses
   interest with probability ``1 / k``.
 
-Changes take effect at the end of the round. The run ends when no node is infective.
+Backup by anti-entropy (Demers et al. 1987, section 1.5 "Backing up a complex epidemic with
+anti-entropy"), with ``backup_every`` > 0: in every round ``t`` with ``t % backup_every == 0``
+each live node also calls one uniformly random neighbour and the two reconcile the update
+push-pull (``BACKUP_CALL`` carries it iff the caller knows it; the callee always answers,
+``BACKUP_REPLY`` carrying it iff the callee knows it and the call did not). A node that learns
+the rumour only this way is removed (Demers' "conservative response": it knows the update but
+does not spread it), or, with ``backup_redistribute``, infective (his "redistribution": the
+update becomes a hot rumour again).
+
+Changes take effect at the end of the round. The run ends when no node is infective and, with
+backup, when anti-entropy can inform nobody more (no live uninformed node has a live informed
+neighbour).
 """
 
 from __future__ import annotations
@@ -44,7 +55,9 @@ __all__ = ["RumorParams", "Rumor", "RumorAgent", "RUMOR_MODES"]
 RUMOR_MODES = ("push", "pull", "push-pull")
 SUSCEPTIBLE, INFECTIVE, REMOVED = k.SUSCEPTIBLE, k.INFECTIVE, k.REMOVED
 PUSH, REQUEST, ANSWER, KNEW, NEW = k.PUSH, k.REQUEST, k.ANSWER, k.KNEW, k.NEW
+BACKUP_CALL, BACKUP_REPLY = k.BACKUP_CALL, k.BACKUP_REPLY
 NECESSARY, UNNECESSARY, LOSE = k.NECESSARY, k.UNNECESSARY, k.LOSE
+VIA_BACKUP, VIA_RUMOR = k.VIA_BACKUP, k.VIA_RUMOR
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +88,17 @@ class RumorParams(SpreadingParams):
         3, min=1, max=10**6,
         help="stop parameter: rounds of the counter, or 1/probability of the coin "
              "(Demers' push, feedback, counter: k = 3 leaves about 1% uninformed)",
+    )
+    backup_every: int = param(
+        0, min=0, max=10**6, units="rounds",
+        help="backup anti-entropy: in every round t with t % backup_every == 0 each live node "
+             "also reconciles the update push-pull with one random neighbour, and the run "
+             "goes on until nobody more can learn it (0: no backup)",
+    )
+    backup_redistribute: bool = param(
+        False,
+        help="with backup: a node that learns the rumour through anti-entropy makes it a hot "
+             "rumour again (infective); false: it only learns it (removed)",
     )
 
 
@@ -113,17 +137,41 @@ class RumorAgent(NodeAgent):
         elif proto.pull:
             for partner in self.random_partners(proto.params.fanout):
                 self.send(partner, REQUEST, False)
+        every = proto.backup_every
+        if every and t % every == 0:
+            # backup anti-entropy, after this node's rumour calls: one random neighbour
+            knows = self.informed
+            for partner in self.random_partners(1):
+                self.send(partner, BACKUP_CALL, knows)
+                proto.backup_sent += 1
 
     def on_message(self, src: int, kind: int, update: bool) -> bool:
         state, idx = self.model.state, self.idx
-        p = self.model.protocol.params
+        proto = self.model.protocol
+        p = proto.params
         if kind == PUSH or kind == ANSWER:
             knew = bool(state.informed[idx])  # at the start of the round (C1)
             new = not knew and not state.informed_next[idx]
             if new:
                 state.informed_next[idx] = True
+            if not knew and proto.backup_cold:
+                # heard as a rumour: infective even if anti-entropy brings it too
+                state.contact[idx] |= VIA_RUMOR
             if p.feedback:
                 self.send(src, KNEW if knew else NEW, False)
+            return new
+        if kind == BACKUP_CALL or kind == BACKUP_REPLY:
+            knew = bool(state.informed[idx])  # at the start of the round (C1)
+            new = False
+            if update and not knew:
+                state.contact[idx] |= VIA_BACKUP
+                new = not state.informed_next[idx]
+                if new:
+                    state.informed_next[idx] = True
+            if kind == BACKUP_CALL:
+                # the callee always answers; with the rumour iff the caller did not have it
+                self.send(src, BACKUP_REPLY, knew and not update)
+                proto.backup_sent += 1
             return new
         if kind == REQUEST:
             if state.status[idx] == INFECTIVE:
@@ -154,6 +202,18 @@ class Rumor(Protocol):
         self.pull = params.mode in ("pull", "push-pull")
         self.use_counter = params.stop == "counter"
         self.p_lose = 1.0 / params.k
+        #: backup anti-entropy every this many rounds (0: none)
+        self.backup_every = params.backup_every
+        #: a node that learns the rumour only through the backup is removed, not infective
+        self.backup_cold = params.backup_every > 0 and not params.backup_redistribute
+        #: anti-entropy messages sent in the round so far (both paths add to it)
+        self.backup_sent = 0
+        #: (round, anti-entropy messages sent in it) of the last commit
+        self._backup_counted: tuple[int, int] = (0, 0)
+        #: (round, frontier) of the last frontier scan (``finished`` with backup)
+        self._frontier: tuple[int, bool] | None = None
+        if self.backup_every:
+            self.metric_names = (*self.metric_names, "backup_messages")
         self._buffers: dict[Any, MessageBuffer] = {}
         self._uniforms = np.empty(0, np.float64)
         self._rng: np.random.Generator | None = None
@@ -196,17 +256,21 @@ class Rumor(Protocol):
         topo, p = self.topology, self.params
         self._rng = rng  # receive draws its coins from the same stream, after these
         blind = not p.feedback
+        backup = self.backup_every > 0 and t % self.backup_every == 0
         total, doubles = k.rumor_send_count(
             state.status, state.live, topo.indptr, topo.complete, p.fanout, self.push,
-            self.pull, blind and not self.use_counter,
+            self.pull, blind and not self.use_counter, backup,
         )
         buf = self._buffer("send").reserve(total)
-        uniforms = self._draw(rng, doubles)  # in node order: partner picks, then coins
+        # in node order: partner picks, then coins, then the backup partner pick
+        uniforms = self._draw(rng, doubles)
         m = k.rumor_send(
             state.status, state.live, topo.indptr, topo.indices, topo.complete, p.fanout,
-            self.push, self.pull, blind, not self.use_counter, self.p_lose, uniforms,
+            self.push, self.pull, blind, not self.use_counter, self.p_lose, backup, uniforms,
             state.contact, buf.src, buf.dst, buf.kind, buf.update,
         )
+        if backup:
+            self.backup_sent += int(np.count_nonzero(buf.kind[:m] == BACKUP_CALL))
         return buf.view(m)
 
     def receive(
@@ -226,10 +290,12 @@ class Rumor(Protocol):
             uniforms = self._uniforms[:0]
         buf = self._buffer(phase).reserve(m)
         r = k.rumor_receive(
-            msgs.src, msgs.dst, msgs.kind, state.status, state.informed, state.informed_next,
-            state.contact, feedback, not feedback, coin, self.p_lose, uniforms, buf.flag,
-            buf.src, buf.dst, buf.kind, buf.update,
+            msgs.src, msgs.dst, msgs.kind, msgs.update, state.status, state.informed,
+            state.informed_next, state.contact, feedback, not feedback, coin, self.p_lose,
+            self.backup_cold, uniforms, buf.flag, buf.src, buf.dst, buf.kind, buf.update,
         )
+        if r and self.backup_every:
+            self.backup_sent += int(np.count_nonzero(buf.kind[:r] == BACKUP_REPLY))
         useful = buf.flag[:m]
         return (buf.view(r) if r else None), useful
 
@@ -238,7 +304,10 @@ class Rumor(Protocol):
         self._counts = (t, *k.rumor_commit(
             state.status, state.counter, state.contact, state.informed, state.informed_next,
             state.informed_round, state.live, t, self.use_counter, self.params.k,
+            self.backup_cold,
         ))
+        self._backup_counted = (t, self.backup_sent)
+        self.backup_sent = 0
 
     def reset_nodes(self, state: SwarmState, nodes: np.ndarray) -> None:
         """A node restarted without its state is susceptible again."""
@@ -259,17 +328,37 @@ class Rumor(Protocol):
 
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
         """No live node is infective: nothing can spread any more (the engine keeps going
-        while a fault may still bring an infective node back)."""
-        return self._current_counts(state)[2] == 0
+        while a fault may still bring an infective node back). With backup, also no live
+        uninformed node has a live informed neighbour: anti-entropy could inform nobody more
+        (every live node informed; or none; or the uninformed ones cut off)."""
+        hits, n_live, infective = self._current_counts(state)
+        if infective:
+            return False
+        if not self.backup_every:
+            return True
+        cached = self._frontier
+        if cached is None or cached[0] != state.round:
+            topo = self.topology
+            cached = self._frontier = (state.round, bool(k.rumor_frontier(
+                state.informed, state.live, topo.indptr, topo.indices, topo.complete, hits,
+                n_live,
+            )))
+        return not cached[1]
 
     def round_metrics(self, state: SwarmState) -> dict[str, Any]:
         hits, n_live, infective = self._current_counts(state)
-        return {"informed": hits, "coverage": hits / n_live if n_live else 0.0,
-                "infective": infective}
+        row = {"informed": hits, "coverage": hits / n_live if n_live else 0.0,
+               "infective": infective}
+        if self.backup_every:
+            counted = self._backup_counted
+            row["backup_messages"] = counted[1] if counted[0] == state.round else 0
+        return row
 
     def summarize(self, rounds: Any) -> dict[str, Any]:
         out = coverage_summary(rounds)
         out.update(rumor_summary(rounds))
+        if "backup_messages" in rounds:
+            out["backup_messages_total"] = int(rounds["backup_messages"].sum())
         return out
 
 

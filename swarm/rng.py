@@ -17,7 +17,8 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["stream", "Streams", "replicate_seeds", "DoubleStream", "STREAM_NAMES"]
+__all__ = ["stream", "Streams", "replicate_seeds", "DoubleStream", "UniformBuffer",
+           "STREAM_NAMES"]
 
 STREAM_NAMES = ("topology", "init", "protocol", "writes", "mesa")  # + "fault.<label>"
 
@@ -96,3 +97,25 @@ class DoubleStream:
         self._values = []
         self._pos = 0
         self._state = None
+
+
+class UniformBuffer:
+    """``k`` doubles from a Generator with one ``random(out=...)`` call into a buffer reused
+    across calls (grown as needed): kernels on the fast path take their draws this way. The
+    view is valid until the next ``draw``."""
+
+    __slots__ = ("_buf",)
+
+    def __init__(self) -> None:
+        self._buf = np.empty(0, np.float64)
+
+    def draw(self, rng: np.random.Generator, k: int) -> np.ndarray:
+        if self._buf.shape[0] < k:
+            self._buf = np.empty(max(k, 2 * self._buf.shape[0]), np.float64)
+        out = self._buf[:k]
+        rng.random(out=out)
+        return out
+
+    def empty(self) -> np.ndarray:
+        """A zero-length view, for kernels that take draws they will not use."""
+        return self._buf[:0]

@@ -34,6 +34,7 @@ import numpy as np
 from swarm.config import Params, param
 from swarm.errors import ConfigError
 from swarm.messages import Messages
+from swarm.rng import UniformBuffer
 from swarm.state import SwarmState
 from swarm.topology import Topology
 
@@ -108,16 +109,12 @@ class Fault:
         self.params = params
         self.topology = topology
         self.rng = rng
-        self._uniforms = np.empty(0, np.float64)
+        self._uniforms = UniformBuffer()
 
     def uniforms(self, k: int) -> np.ndarray:
         """``k`` doubles from this fault's stream, in a reused buffer (valid until the next
         call)."""
-        if self._uniforms.shape[0] < k:
-            self._uniforms = np.empty(max(k, 2 * self._uniforms.shape[0]), np.float64)
-        out = self._uniforms[:k]
-        self.rng.random(out=out)
-        return out
+        return self._uniforms.draw(self.rng, k)
 
     def perturb(self, state: SwarmState, t: int, protocol: Any, log: EventLog) -> None:
         """Node-level change at the start of round ``t`` (before any node sends)."""

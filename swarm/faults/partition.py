@@ -121,7 +121,7 @@ class Partition(Fault):
         p = self.params
         if not len(msgs) or not p.active(t) or p.is_zero():
             return msgs
-        u = self.uniforms(len(msgs)) if p.rate < 1.0 else self._uniforms[:0]
+        u = self.uniforms(len(msgs)) if p.rate < 1.0 else self._uniforms.empty()
         m = keep_uncut(self.assignment, p.oneway, p.rate, u, *msgs.arrays())
         counters.dropped_partition += len(msgs) - m
         return msgs.prefix(m)

@@ -33,12 +33,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from swarm.config import ProtocolParams, param
-from swarm.errors import ConfigError
 from swarm.kernels import antientropy as k
-from swarm.messages import MessageBuffer, Messages
+from swarm.messages import Messages
 from swarm.metrics import coverage_summary
 from swarm.model import NodeAgent
-from swarm.protocols.base import Protocol
+from swarm.protocols.base import Protocol, check_fanout, fanout_param
 from swarm.state import SwarmState
 
 __all__ = ["AntiEntropyParams", "AntiEntropy", "AntiEntropyAgent", "ANTI_ENTROPY_MODES",
@@ -63,9 +62,8 @@ class AntiEntropyParams(ProtocolParams):
         help="push: the caller sends its store; pull: the callee replies with its store; "
              "push-pull: both in one call",
     )
-    fanout: int = param(
-        1, min=1, max=2**31 - 1, units="partners",
-        help="partners each live node calls per round (distinct; at most its degree)",
+    fanout: int = fanout_param(
+        "partners each live node calls per round (distinct; at most its degree)"
     )
     keys: int = param(
         16, min=1, max=2**20, units="keys",
@@ -86,12 +84,7 @@ class AntiEntropyParams(ProtocolParams):
     )
 
     def check(self, nodes: int) -> None:
-        top = max(1, nodes - 1)
-        if self.fanout > top:
-            raise ConfigError(
-                "protocol.fanout", self.fanout,
-                f"must be an integer in 1..{top} (nodes - 1) for nodes = {nodes}",
-            )
+        check_fanout(self.fanout, nodes)
 
 
 def merge_into_next(state: SwarmState, src: int, dst: int) -> bool:
@@ -138,8 +131,6 @@ class AntiEntropy(Protocol):
     def __init__(self, params: Any, topology: Any) -> None:
         super().__init__(params, topology)
         self.call_kind = CALL_KIND[params.mode]
-        self._buffers: dict[Any, MessageBuffer] = {}
-        self._uniforms = np.empty(0, np.float64)
         self._writes_rng: np.random.Generator | None = None
         keys = params.keys
         self._newest = np.empty(keys, np.int64)  # metric scratch: newest pair per key
@@ -147,12 +138,6 @@ class AntiEntropy(Protocol):
         #: (round, up_to_date, live, fresh_total, behind_total) of the last scan
         self._counts: tuple[int, int, int, int, int] | None = None
         self._writes: tuple[int, int] = (0, 0)  # (round, writes applied in it)
-
-    def _buffer(self, key: Any) -> MessageBuffer:
-        buf = self._buffers.get(key)
-        if buf is None:
-            buf = self._buffers[key] = MessageBuffer()
-        return buf
 
     # -- state -------------------------------------------------------------------------------
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
@@ -185,11 +170,8 @@ class AntiEntropy(Protocol):
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
         topo, p = self.topology, self.params
         total = k.store_count(state.live, topo.indptr, topo.complete, p.fanout)
-        buf = self._buffer("send").reserve(total)
-        if self._uniforms.shape[0] < total:
-            self._uniforms = np.empty(total, np.float64)
-        uniforms = self._uniforms[:total]
-        rng.random(out=uniforms)  # one double per partner pick, callers in node order
+        buf = self.buffer("send").reserve(total)
+        uniforms = self.uniforms(rng, total)  # one double per partner pick, callers in node order
         m = k.store_send(state.live, topo.indptr, topo.indices, topo.complete, p.fanout,
                          self.call_kind, uniforms, buf.src, buf.dst, buf.kind, buf.update)
         return buf.view(m)
@@ -198,7 +180,7 @@ class AntiEntropy(Protocol):
         self, state: SwarmState, msgs: Messages, phase: int
     ) -> tuple[Messages | None, np.ndarray]:
         m = len(msgs)
-        buf = self._buffer(phase).reserve(m)
+        buf = self.buffer(phase).reserve(m)
         r = k.store_receive(msgs.src, msgs.dst, msgs.kind, state.version, state.writer,
                             state.version_next, state.writer_next, state.store_changed,
                             buf.flag, buf.src, buf.dst)

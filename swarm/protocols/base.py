@@ -48,13 +48,27 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import ProtocolParams
-from swarm.messages import Messages
-from swarm.rng import Streams
+from swarm.config import ProtocolParams, param
+from swarm.errors import ConfigError
+from swarm.messages import MessageBuffer, Messages
+from swarm.rng import Streams, UniformBuffer
 from swarm.state import SwarmState
 from swarm.topology import Topology
 
-__all__ = ["Protocol"]
+__all__ = ["Protocol", "fanout_param", "check_fanout"]
+
+
+def fanout_param(help: str) -> Any:
+    """The ``fanout`` field every gossip protocol declares: distinct partners per round."""
+    return param(1, min=1, max=2**31 - 1, units="partners", help=help)
+
+
+def check_fanout(fanout: int, nodes: int) -> None:
+    """``fanout`` must be in 1..n-1 (a single node may keep fanout 1: it calls nobody)."""
+    top = max(1, nodes - 1)
+    if fanout > top:
+        raise ConfigError("protocol.fanout", fanout,
+                          f"must be an integer in 1..{top} (nodes - 1) for nodes = {nodes}")
 
 
 class Protocol:
@@ -76,6 +90,21 @@ class Protocol:
     def __init__(self, params: ProtocolParams, topology: Topology) -> None:
         self.params = params
         self.topology = topology
+        self._buffers: dict[Any, MessageBuffer] = {}
+        self._uniforms = UniformBuffer()
+
+    # -- helpers for the kernel path ---------------------------------------------------------
+    def buffer(self, key: Any) -> MessageBuffer:
+        """A reusable message buffer per key (e.g. ``"send"`` or a phase number): a kernel
+        fills it and the batch is a view, valid until the same buffer is filled again."""
+        buf = self._buffers.get(key)
+        if buf is None:
+            buf = self._buffers[key] = MessageBuffer()
+        return buf
+
+    def uniforms(self, rng: np.random.Generator, k: int) -> np.ndarray:
+        """``k`` doubles from ``rng`` in one call (a reused buffer, valid until the next)."""
+        return self._uniforms.draw(rng, k)
 
     # -- state -------------------------------------------------------------------------------
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:

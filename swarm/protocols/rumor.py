@@ -43,7 +43,7 @@ import numpy as np
 
 from swarm.config import param
 from swarm.kernels import rumor as k
-from swarm.messages import MessageBuffer, Messages
+from swarm.messages import Messages
 from swarm.metrics import coverage_summary
 from swarm.model import NodeAgent
 from swarm.protocols.base import Protocol
@@ -214,25 +214,10 @@ class Rumor(Protocol):
         self._frontier: tuple[int, bool] | None = None
         if self.backup_every:
             self.metric_names = (*self.metric_names, "backup_messages")
-        self._buffers: dict[Any, MessageBuffer] = {}
-        self._uniforms = np.empty(0, np.float64)
         self._rng: np.random.Generator | None = None
         #: (round, live informed, live, live infective) of the last commit
         self._counts: tuple[int, int, int, int] | None = None
 
-    def _buffer(self, key: Any) -> MessageBuffer:
-        buf = self._buffers.get(key)
-        if buf is None:
-            buf = self._buffers[key] = MessageBuffer()
-        return buf
-
-    def _draw(self, rng: np.random.Generator, count: int) -> np.ndarray:
-        """``count`` doubles from ``rng`` in one call (a reused buffer)."""
-        if self._uniforms.shape[0] < count:
-            self._uniforms = np.empty(count, np.float64)
-        uniforms = self._uniforms[:count]
-        rng.random(out=uniforms)
-        return uniforms
 
     # -- state -------------------------------------------------------------------------------
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
@@ -261,9 +246,9 @@ class Rumor(Protocol):
             state.status, state.live, topo.indptr, topo.complete, p.fanout, self.push,
             self.pull, blind and not self.use_counter, backup,
         )
-        buf = self._buffer("send").reserve(total)
+        buf = self.buffer("send").reserve(total)
         # in node order: partner picks, then coins, then the backup partner pick
-        uniforms = self._draw(rng, doubles)
+        uniforms = self.uniforms(rng, doubles)
         m = k.rumor_send(
             state.status, state.live, topo.indptr, topo.indices, topo.complete, p.fanout,
             self.push, self.pull, blind, not self.use_counter, self.p_lose, backup, uniforms,
@@ -285,10 +270,10 @@ class Rumor(Protocol):
         if draws:
             if self._rng is None:
                 raise RuntimeError("rumor: receive before send (no protocol stream)")
-            uniforms = self._draw(self._rng, draws)  # batch order
+            uniforms = self.uniforms(self._rng, draws)  # batch order
         else:
-            uniforms = self._uniforms[:0]
-        buf = self._buffer(phase).reserve(m)
+            uniforms = self._uniforms.empty()
+        buf = self.buffer(phase).reserve(m)
         r = k.rumor_receive(
             msgs.src, msgs.dst, msgs.kind, msgs.update, state.status, state.informed,
             state.informed_next, state.contact, feedback, not feedback, coin, self.p_lose,

@@ -24,10 +24,10 @@ from swarm.config import ProtocolParams, param
 from swarm.errors import ConfigError
 from swarm.kernels import spreading as k
 from swarm.kernels.metrics import count_flag_live
-from swarm.messages import MessageBuffer, Messages
+from swarm.messages import Messages
 from swarm.metrics import coverage_summary
 from swarm.model import NodeAgent
-from swarm.protocols.base import Protocol
+from swarm.protocols.base import Protocol, check_fanout, fanout_param
 from swarm.state import SwarmState
 
 __all__ = ["PushParams", "PullParams", "PushPullParams", "Push", "Pull", "PushPull",
@@ -38,9 +38,8 @@ CALL, REPLY, ACK = k.CALL, k.REPLY, k.ACK
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SpreadingParams(ProtocolParams):
-    fanout: int = param(
-        1, min=1, max=2**31 - 1, units="partners",
-        help="partners each sending node calls per round (distinct; at most its degree)",
+    fanout: int = fanout_param(
+        "partners each sending node calls per round (distinct; at most its degree)"
     )
     origin: int | None = param(
         None, min=0, optional=True,
@@ -48,12 +47,7 @@ class SpreadingParams(ProtocolParams):
     )
 
     def check(self, nodes: int) -> None:
-        top = max(1, nodes - 1)
-        if self.fanout > top:
-            raise ConfigError(
-                "protocol.fanout", self.fanout,
-                f"must be an integer in 1..{top} (nodes - 1) for nodes = {nodes}",
-            )
+        check_fanout(self.fanout, nodes)
         if self.origin is not None and self.origin >= nodes:
             raise ConfigError(
                 "protocol.origin", self.origin,
@@ -178,15 +172,7 @@ class Spreading(Protocol):
         super().__init__(params, topology)
         self.ack = bool(getattr(params, "ack", False))
         self.resends = 0  # this round's resent pushes (both paths add to it)
-        self._buffers: dict[Any, MessageBuffer] = {}
         self._counts: tuple[int, int, int] | None = None
-        self._uniforms = np.empty(0, np.float64)
-
-    def _buffer(self, key: Any) -> MessageBuffer:
-        buf = self._buffers.get(key)
-        if buf is None:
-            buf = self._buffers[key] = MessageBuffer()
-        return buf
 
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
         n = state.n
@@ -212,11 +198,8 @@ class Spreading(Protocol):
         max_retries = getattr(p, "max_retries", 0)
         resends = k.count_resends(state.pending_dst, state.pending_due, state.pending_tries,
                                   state.live, t, max_retries) if self.ack else 0
-        buf = self._buffer("send").reserve(total + resends)
-        if self._uniforms.shape[0] < total:
-            self._uniforms = np.empty(total, np.float64)
-        uniforms = self._uniforms[:total]
-        rng.random(out=uniforms)  # one double per call, in node order
+        buf = self.buffer("send").reserve(total + resends)
+        uniforms = self.uniforms(rng, total)  # one double per call, in node order
         m, done = k.spreading_send(
             state.informed, state.live, topo.indptr, topo.indices, topo.complete, p.fanout,
             self.push, self.pull, uniforms, buf.src, buf.dst, buf.kind, buf.update,
@@ -230,7 +213,7 @@ class Spreading(Protocol):
         self, state: SwarmState, msgs: Messages, phase: int
     ) -> tuple[Messages | None, np.ndarray]:
         m = len(msgs)
-        buf = self._buffer(phase).reserve(m)
+        buf = self.buffer(phase).reserve(m)
         r = k.spreading_receive(
             msgs.src, msgs.dst, msgs.kind, msgs.update, state.informed, state.informed_next,
             self.pull, self.ack, state.pending_dst, buf.flag, buf.src, buf.dst, buf.kind,

@@ -17,14 +17,11 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from fault_mixes import fault_mixes  # tests/property/fault_mixes.py (on sys.path in pytest)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from swarm import Scenario
-from swarm.faults.churn import ChurnParams
-from swarm.faults.crash import CrashParams
-from swarm.faults.latency import LatencyParams
-from swarm.faults.loss import LossParams
 from swarm.faults.partition import PartitionParams
 from swarm.model import SwarmModel
 
@@ -36,34 +33,6 @@ def pairs(state) -> np.ndarray:
     """Every node's store as packed pairs: int64, ordered as the (version, writer) pairs
     (``swarm.kernels.antientropy.packed``)."""
     return (state.version.astype(np.int64) << 32) | (state.writer.astype(np.int64) + 1)
-
-
-def window(draw, last: int = LAST_FAULT_ROUND) -> dict:
-    start = draw(st.integers(1, last))
-    return {"start": start, "end": draw(st.integers(start, last))}
-
-
-@st.composite
-def fault_mixes(draw, nodes: int):
-    faults = []
-    if draw(st.booleans()):
-        faults.append(LossParams(rate=draw(st.floats(0.0, 0.6)), **window(draw)))
-    if draw(st.booleans()):
-        faults.append(PartitionParams(groups=draw(st.integers(1, min(4, nodes))),
-                                      oneway=draw(st.booleans()),
-                                      rate=draw(st.sampled_from([1.0, 0.5])), **window(draw)))
-    if draw(st.booleans()):
-        faults.append(CrashParams(fraction=draw(st.floats(0.0, 0.5)), **window(draw)))
-    if draw(st.booleans()):
-        faults.append(ChurnParams(session_rounds=draw(st.floats(1.0, 10.0)),
-                                  downtime_rounds=draw(st.floats(1.0, 5.0)),
-                                  dist=draw(st.sampled_from(["exponential", "weibull"])),
-                                  **window(draw)))
-    if draw(st.booleans()):
-        faults.append(LatencyParams(dist=draw(st.sampled_from(["constant", "uniform",
-                                                               "geometric"])),
-                                    rounds=float(draw(st.integers(0, 3))), **window(draw)))
-    return faults
 
 
 @st.composite

@@ -12,6 +12,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from references import ref_partners  # tests/unit/references.py
 
 import swarm
 from swarm import Scenario
@@ -62,16 +63,6 @@ def split(stores_: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray]
     version = np.array([[p[0] for p in row] for row in stores_], np.int32)
     writer = np.array([[p[1] for p in row] for row in stores_], np.int32)
     return version, writer
-
-
-def ref_partners(rng, d, fanout):
-    """C2: pick j takes rank floor(u * (d - j)) among the ranks not yet taken."""
-    free = list(range(d))
-    out = []
-    for j in range(min(fanout, d)):
-        r = min(int(rng.random() * (d - j)), d - j - 1)
-        out.append(free.pop(r))
-    return out
 
 
 def ref_send(live, topo: Topology, fanout, mode, rng):

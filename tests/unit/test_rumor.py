@@ -13,6 +13,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from references import ref_partners  # tests/unit/references.py
 
 import swarm
 from swarm import Scenario
@@ -36,16 +37,6 @@ def rumor(nodes: int, seed: int = 3, max_rounds: int = 1000, **params) -> Scenar
 
 
 # ------------------------------------------------------------------------ plain references
-
-
-def ref_partners(rng, d, fanout):
-    """C2: pick j takes rank floor(u * (d - j)) among the ranks not yet taken."""
-    free = list(range(d))
-    out = []
-    for j in range(min(fanout, d)):
-        r = min(int(rng.random() * (d - j)), d - j - 1)
-        out.append(free.pop(r))
-    return out
 
 
 def ref_send(status, live, topo: Topology, fanout, push, pull, blind, coin, p_lose, rng,

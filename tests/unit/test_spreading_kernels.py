@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from references import ref_partners  # tests/unit/references.py
 
 from swarm.kernels import spreading as k
 from swarm.kernels.metrics import count_flag_live
 from swarm.topology import Topology, from_edges
-
-
-def ref_partners(rng, d, fanout):
-    """The documented rule: pick j takes rank floor(u * (d - j)) among ranks not yet taken."""
-    free = list(range(d))
-    out = []
-    for j in range(min(fanout, d)):
-        r = min(int(rng.random() * (d - j)), d - j - 1)
-        out.append(free.pop(r))
-    return out
 
 
 def ref_send(informed, live, topo: Topology, fanout, push, pull, rng):

@@ -87,6 +87,8 @@ def store_send(live, indptr, indices, complete, fanout, call_kind, u, src, dst, 
     carries = call_kind != PULL
     m = 0
     if fanout == 1:
+        # the same hand-unswitched loop as spreading_send's: an inlined helper for the pick
+        # measured 4x slower here (numba), so the six lines are repeated on purpose
         for i in range(n):
             if live[i]:
                 d = degree(indptr, complete, n, i)

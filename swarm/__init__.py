@@ -16,6 +16,7 @@ from swarm.model import NodeAgent, SwarmModel
 from swarm.protocols import PROTOCOLS
 from swarm.protocols.spreading import PullParams, PushParams, PushPullParams
 from swarm.run import Run, read_run, simulate
+from swarm.sweep import read_sweep, sweep
 from swarm.topology import TOPOLOGIES, Topology, from_edges, from_networkx
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "PullParams",
     "PushPullParams",
     "simulate",
+    "sweep",
+    "read_sweep",
     "Run",
     "read_run",
     "SwarmModel",

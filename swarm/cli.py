@@ -223,6 +223,66 @@ def protocols() -> None:
     _describe_registry("protocol", {name: p.Params for name, p in PROTOCOLS.items()})
 
 
+@main.command("sweep")
+@click.argument("sweep_file", type=click.Path(dir_okay=False))
+@click.option("--seeds", type=click.IntRange(min=1), help="Seeds per point (overrides the file).")
+@click.option("--executor", type=click.Choice(["auto", "inprocess", "local"]), default=None,
+              help="Where runs execute (default: the file's, else auto).")
+@click.option("--scheduler", metavar="ADDRESS", help="An existing Dask scheduler, e.g. "
+              "tcp://127.0.0.1:8786 (overrides --executor).")
+@click.option("--out", type=click.Path(file_okay=False), help="Result directory.")
+@click.option("--metrics", default="rounds_to_full,messages_per_node,coverage_final",
+              show_default=True, help="Summary metrics to tabulate (comma-separated).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+def sweep_command(sweep_file: str, seeds: int | None, executor: str | None,
+                  scheduler: str | None, out: str | None, metrics: str, fmt: str) -> None:
+    """Run a sweep described by a TOML file and print mean, sd and 95% CI per point.
+
+    The file has a [base] table (a scenario, as in `swarm simulate --scenario`), a [grid]
+    table of dotted keys (lists expand, scalars stay), and optional seeds, root_seed,
+    executor and out. Results stream to Parquet; running it again resumes.
+    """
+    import tomllib
+
+    from swarm.analysis import aggregate
+    from swarm.config import flatten_tables
+    from swarm.sweep import sweep as run_sweep
+
+    try:
+        try:
+            raw = tomllib.loads(open(sweep_file, encoding="utf-8").read())
+        except OSError as exc:
+            raise ConfigError("sweep file", sweep_file, f"cannot be read ({exc.strerror})"
+                              ) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError("sweep file", sweep_file, f"is not valid TOML ({exc})") from None
+        known = {"base", "grid", "seeds", "root_seed", "executor", "out"}
+        for key in raw:
+            if key not in known:
+                raise ConfigError(key, raw[key], "unknown key in a sweep file; known: "
+                                  + ", ".join(sorted(known)))
+        base = Scenario.from_dict(flatten_tables(raw.get("base", {})))
+        grid = raw.get("grid", {})
+        if not isinstance(grid, dict):
+            raise ConfigError("grid", grid, "must be a table of dotted keys")
+        where = scheduler or executor or raw.get("executor", "auto")
+        frame = run_sweep(base, grid=grid, seeds=seeds or raw.get("seeds", 1),
+                          root_seed=raw.get("root_seed"),
+                          executor=None if where == "auto" else where,
+                          out=out or raw.get("out"), progress=True)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    wanted = [m.strip() for m in metrics.split(",") if m.strip()]
+    missing = [m for m in wanted if m not in frame.columns]
+    if missing:
+        _fail(f"--metrics = {','.join(missing)!r}: not summary metrics of this sweep")
+    table = aggregate(frame, metrics=wanted)
+    cols = [c for c in table.columns if c not in ("q05", "q25", "q75", "q95")]
+    _emit(table[cols].set_index(cols[0]), fmt, cols[0])
+
+
 @main.command()
 def faults() -> None:
     """List the faults and their parameters, with ranges and help."""

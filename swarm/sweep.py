@@ -1,0 +1,331 @@
+"""Parameter sweeps: a grid of scenarios x seeds, run in-process or on Dask, streamed to
+Parquet as runs finish, resumable.
+
+    import swarm
+    base = swarm.Scenario(nodes=10_000, protocol="push-pull")
+    frame = swarm.sweep(base, grid={"protocol.fanout": [1, 2, 3], "faults.loss.rate": [0, 0.1]},
+                        seeds=20)
+
+- **Grid**: list values expand (cartesian product), scalars stay; or ``points=[{...}, ...]``,
+  an explicit list of dotted-key dicts. Every point is validated (its Scenario built) before
+  anything runs, so a bad key or value is one clear error and nothing starts.
+- **Seeds**: replicate ``i`` of a point has seed ``replicate_seeds(root_seed, seeds)[i]``
+  (``SeedSequence(root_seed).spawn(seeds)``; ``root_seed`` defaults to the base's seed).
+- **Runs**: each has a ``run_id`` (the hash of its scenario, seed included). A run that raises
+  is recorded with ``status = "error"`` and its message; the others go on.
+- **Storage**: batches of results are written as Parquet files to ``out`` (a directory;
+  default ``data/sweeps/<sweep id>``) as they complete, each atomically (temporary name, then
+  rename) with the sweep's provenance in the file metadata. Re-running the same sweep skips
+  the run ids already stored, so a sweep killed half-way resumes without redoing finished
+  runs.
+- **Executors**: ``"inprocess"``; ``"local"`` (a Dask ``LocalCluster`` of processes with one
+  thread each, on 127.0.0.1, dashboard off); a scheduler address ``"tcp://host:8786"``; or a
+  ``distributed.Client``. Default: in-process for tiny sweeps, a local cluster otherwise.
+  Small runs are batched into one task; Dask retries the tasks of a worker that dies.
+
+Returns the summary frame, one row per run: the varying parameters, ``seed``, ``run_id``,
+every summary metric, ``status`` and ``error`` (and, with ``rounds=True``, also the
+per-round frame of every run, keyed by ``run_id``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from swarm.config import Scenario
+from swarm.errors import ConfigError
+from swarm.rng import replicate_seeds
+from swarm.store import METADATA_KEY, run_id, versions, write_frame
+
+__all__ = ["sweep", "expand_grid", "read_sweep", "sweep_metadata", "EXECUTORS"]
+
+EXECUTORS = ("inprocess", "local")
+TINY_SWEEP_RUNS = 8  # at most this many runs: in-process by default
+STATUS_OK, STATUS_ERROR = "ok", "error"
+
+
+# ----------------------------------------------------------------------------- the plan
+
+
+def expand_grid(grid: Mapping[str, Any] | None = None,
+                points: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The points of a sweep: the cartesian product of the grid's list values (scalars stay),
+    or the explicit ``points``; one point (no change) when both are empty."""
+    if grid and points:
+        raise ConfigError("grid", "grid and points", "give a grid or a list of points, not both")
+    if points is not None:
+        out = []
+        for i, point in enumerate(points):
+            if not isinstance(point, Mapping):
+                raise ConfigError(f"points[{i}]", point, "must be a dict of dotted keys")
+            out.append(dict(point))
+        if not out:
+            raise ConfigError("points", [], "must list at least one point")
+        return out
+    grid = dict(grid or {})
+    axes: list[tuple[str, list[Any]]] = []
+    fixed: dict[str, Any] = {}
+    for key, value in grid.items():
+        if isinstance(value, (list, tuple)):
+            if not value:
+                raise ConfigError(f"grid.{key}", list(value), "must list at least one value")
+            axes.append((key, list(value)))
+        else:
+            fixed[key] = value
+    combos = itertools.product(*(values for _, values in axes)) if axes else [()]
+    return [{**fixed, **dict(zip([k for k, _ in axes], combo, strict=True))} for combo in combos]
+
+
+def _plan(base: Scenario, points: list[dict[str, Any]], seeds: int,
+          root_seed: int) -> list[dict[str, Any]]:
+    """One task per (point, seed), each with its scenario dict and run id; validated."""
+    if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
+        raise ConfigError("seeds", seeds, "must be an integer >= 1")
+    run_seeds = replicate_seeds(root_seed, seeds)
+    tasks = []
+    for p, point in enumerate(points):
+        if "seed" in point:
+            raise ConfigError("grid.seed", point["seed"], "seeds come from seeds= and root_seed=")
+        try:
+            scenario = base.replace(point)
+        except ConfigError as exc:
+            raise ConfigError(exc.field, exc.value,
+                              f"{exc.allowed} (in sweep point {p}: {point})") from None
+        for s, seed in enumerate(run_seeds):
+            data = scenario.replace({"seed": seed}).to_dict()
+            tasks.append({"point": p, "replicate": s, "seed": seed, "params": point,
+                          "scenario": data, "run_id": run_id(data)})
+    return tasks
+
+
+def _sweep_id(base: Scenario, points: list[dict[str, Any]], seeds: int, root_seed: int) -> str:
+    text = json.dumps({"base": base.to_dict(), "points": points, "seeds": seeds,
+                       "root_seed": root_seed}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+# ----------------------------------------------------------------------- running a batch
+
+
+def run_batch(tasks: list[dict[str, Any]], keep_rounds: bool) -> tuple[list[dict], list]:
+    """Run a batch of tasks (on a worker or in-process): one summary row each, and the round
+    frames when asked. A run that raises becomes a row with status "error"."""
+    from swarm.run import simulate
+
+    rows, rounds = [], []
+    for task in tasks:
+        row: dict[str, Any] = {"point": task["point"], "replicate": task["replicate"],
+                               **task["params"], "seed": task["seed"], "run_id": task["run_id"]}
+        try:
+            run = simulate(Scenario.from_dict(task["scenario"]))
+        except Exception as exc:  # recorded, the sweep goes on
+            row.update(status=STATUS_ERROR, error=f"{type(exc).__name__}: {exc}")
+        else:
+            row.update(run.summary)
+            row.update(status=STATUS_OK, error=None)
+            if keep_rounds:
+                frame = run.rounds.copy()
+                frame.insert(0, "run_id", task["run_id"])
+                rounds.append(frame)
+        rows.append(row)
+    return rows, rounds
+
+
+def _warm_up() -> None:
+    """Load the Numba cache in this process (a tiny run of every protocol)."""
+    from swarm.protocols import PROTOCOLS
+    from swarm.run import simulate
+
+    for name in PROTOCOLS:
+        simulate(Scenario(nodes=20, protocol=name, max_rounds=3))
+
+
+# ----------------------------------------------------------------------------- storage
+
+
+def _stored_run_ids(out: Path) -> set[str]:
+    ids: set[str] = set()
+    for path in sorted(out.glob("part-*.parquet")):
+        ids.update(pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist())
+    return ids
+
+
+def read_sweep(out: str | Path, *, rounds: bool = False) -> pd.DataFrame | tuple:
+    """Every stored row of the sweep in ``out`` (in plan order), and with ``rounds=True``
+    also the stored round frames."""
+    out = Path(out)
+    parts = [pq.read_table(p).to_pandas() for p in sorted(out.glob("part-*.parquet"))]
+    if not parts:
+        raise FileNotFoundError(f"no sweep results in {out}")
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)
+    if not rounds:
+        return frame
+    round_parts = [pq.read_table(p).to_pandas()
+                   for p in sorted((out / "rounds").glob("part-*.parquet"))]
+    return frame, (pd.concat(round_parts, ignore_index=True) if round_parts else pd.DataFrame())
+
+
+def _write_batch(out: Path, rows: list[dict], rounds: list, meta: dict[str, Any]) -> None:
+    name = f"part-{rows[0]['run_id']}-{len(rows)}.parquet"
+    if rounds:
+        write_frame(out / "rounds" / name, pd.concat(rounds, ignore_index=True), meta)
+    write_frame(out / name, pd.DataFrame(rows), meta)  # last: its presence marks the batch done
+
+
+# ---------------------------------------------------------------------------- progress
+
+
+class _Progress:
+    """A progress line with ETA on stderr (a line per ~10% when stderr is not a terminal)."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled = total, enabled and total > 0
+        self.done = self.failed = 0
+        self.started = time.perf_counter()
+        self.tty = sys.stderr.isatty()
+        self._next_report = 0.1
+
+    def update(self, done: int, failed: int) -> None:
+        self.done += done
+        self.failed += failed
+        if not self.enabled:
+            return
+        frac = self.done / self.total
+        elapsed = time.perf_counter() - self.started
+        eta = elapsed / frac * (1 - frac) if frac > 0 else float("nan")
+        line = (f"sweep: {self.done}/{self.total} runs ({self.failed} failed), "
+                f"{elapsed:.0f} s, ETA {eta:.0f} s")
+        if self.tty:
+            print("\r" + line, end="", file=sys.stderr, flush=True)
+        elif frac >= self._next_report or self.done == self.total:
+            print(line, file=sys.stderr, flush=True)
+            self._next_report = math.floor(frac * 10 + 1) / 10
+
+    def close(self) -> None:
+        if self.enabled and self.tty:
+            print(file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------- executors
+
+
+def _client(executor: Any, n_runs: int) -> tuple[Any, Any, bool]:
+    """(client or None for in-process, cluster to close or None, close the client?)."""
+    if executor is None:
+        executor = "inprocess" if n_runs <= TINY_SWEEP_RUNS else "local"
+    if executor == "inprocess":
+        return None, None, False
+    from distributed import Client, LocalCluster
+
+    if executor == "local":
+        cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
+                               processes=True, host="127.0.0.1", dashboard_address=None)
+        return Client(cluster), cluster, True
+    if isinstance(executor, str) and executor.startswith(("tcp://", "tls://")):
+        return Client(executor), None, True
+    if isinstance(executor, Client):
+        return executor, None, False
+    raise ConfigError("executor", executor, "must be 'inprocess', 'local', a scheduler address "
+                      "like 'tcp://127.0.0.1:8786', or a distributed.Client")
+
+
+def _batches(tasks: list[dict], workers: int, batch_size: int | None) -> list[list[dict]]:
+    if batch_size is None:
+        batch_size = max(1, min(100, len(tasks) // max(1, workers * 8)))
+    return [tasks[i:i + batch_size] for i in range(0, len(tasks), batch_size)]
+
+
+# ------------------------------------------------------------------------------- sweep
+
+
+def sweep(
+    base: Scenario | Mapping[str, Any],
+    *,
+    grid: Mapping[str, Any] | None = None,
+    points: Sequence[Mapping[str, Any]] | None = None,
+    seeds: int = 1,
+    root_seed: int | None = None,
+    executor: Any = None,
+    out: str | Path | None = None,
+    batch_size: int | None = None,
+    rounds: bool = False,
+    progress: bool = True,
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    """Run ``base`` over a grid (or points) x ``seeds``; see the module docstring."""
+    if not isinstance(base, Scenario):
+        base = Scenario.from_dict(base)
+    root = base.seed if root_seed is None else int(root_seed)
+    point_list = expand_grid(grid, points)
+    tasks = _plan(base, point_list, seeds, root)
+    sweep_key = _sweep_id(base, point_list, seeds, root)
+    out = Path(out) if out is not None else Path("data") / "sweeps" / sweep_key
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {"sweep_id": sweep_key, "base": base.to_dict(), "points": point_list,
+            "seeds": seeds, "root_seed": root, "versions": versions()}
+    stored = _stored_run_ids(out)
+    todo = [t for t in tasks if t["run_id"] not in stored]
+    skipped = len(tasks) - len(todo)
+
+    started = time.perf_counter()
+    bar = _Progress(len(todo), progress)
+    client, cluster, close = _client(executor, len(todo)) if todo else (None, None, False)
+    try:
+        if client is None:
+            for batch in _batches(todo, 1, batch_size or 1):
+                rows, frames = run_batch(batch, rounds)
+                _write_batch(out, rows, frames, meta)
+                bar.update(len(rows), sum(r["status"] == STATUS_ERROR for r in rows))
+        else:
+            from distributed import as_completed
+
+            client.run(_warm_up)
+            workers = max(1, len(client.scheduler_info().get("workers", {})))
+            futures = [client.submit(run_batch, batch, rounds, retries=3, pure=False)
+                       for batch in _batches(todo, workers, batch_size)]
+            for future in as_completed(futures):
+                rows, frames = future.result()
+                _write_batch(out, rows, frames, meta)
+                bar.update(len(rows), sum(r["status"] == STATUS_ERROR for r in rows))
+    finally:
+        bar.close()
+        if close:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+    result = read_sweep(out, rounds=rounds)
+    frame = result[0] if rounds else result
+    wanted = {t["run_id"] for t in tasks}
+    frame = frame[frame["run_id"].isin(wanted)].reset_index(drop=True)
+    failed = int((frame["status"] == STATUS_ERROR).sum())
+    stats = {"runs": len(tasks), "done": len(todo), "failed": failed, "skipped": skipped,
+             "wall_s": time.perf_counter() - started, "out": str(out)}
+    frame.attrs["sweep"] = stats
+    if progress:
+        print(f"sweep: {len(todo)} run, {failed} failed, {skipped} skipped (already stored), "
+              f"{stats['wall_s']:.1f} s -> {out}", file=sys.stderr)
+    if rounds:
+        round_frame = result[1]
+        return frame, round_frame[round_frame["run_id"].isin(wanted)].reset_index(drop=True)
+    return frame
+
+
+def sweep_metadata(out: str | Path) -> dict[str, Any]:
+    """The provenance stored with a sweep's files."""
+    first = next(iter(sorted(Path(out).glob("part-*.parquet"))), None)
+    if first is None:
+        raise FileNotFoundError(f"no sweep results in {out}")
+    return json.loads(pq.read_schema(first).metadata[METADATA_KEY])

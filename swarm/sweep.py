@@ -143,12 +143,11 @@ def run_batch(tasks: list[dict[str, Any]], keep_rounds: bool) -> tuple[list[dict
     return rows, rounds
 
 
-def _warm_up() -> None:
-    """Load the Numba cache in this process (a tiny run of every protocol)."""
-    from swarm.protocols import PROTOCOLS
+def _warm_up(protocols: list[str]) -> None:
+    """Load the Numba cache in this process: a tiny run of each protocol the sweep uses."""
     from swarm.run import simulate
 
-    for name in PROTOCOLS:
+    for name in protocols:
         simulate(Scenario(nodes=20, protocol=name, max_rounds=3))
 
 
@@ -243,6 +242,8 @@ def _client(executor: Any, n_runs: int) -> tuple[Any, Any, bool]:
 
 
 def _batches(tasks: list[dict], workers: int, batch_size: int | None) -> list[list[dict]]:
+    """Runs per task: by default about 8 tasks per worker, at most 100 runs each (a batch is
+    also the unit written to disk, so a killed sweep loses at most the batches in flight)."""
     if batch_size is None:
         batch_size = max(1, min(100, len(tasks) // max(1, workers * 8)))
     return [tasks[i:i + batch_size] for i in range(0, len(tasks), batch_size)]
@@ -284,14 +285,14 @@ def sweep(
     client, cluster, close = _client(executor, len(todo)) if todo else (None, None, False)
     try:
         if client is None:
-            for batch in _batches(todo, 1, batch_size or 1):
+            for batch in _batches(todo, 1, batch_size):
                 rows, frames = run_batch(batch, rounds)
                 _write_batch(out, rows, frames, meta)
                 bar.update(len(rows), sum(r["status"] == STATUS_ERROR for r in rows))
         else:
             from distributed import as_completed
 
-            client.run(_warm_up)
+            client.run(_warm_up, sorted({t["scenario"]["protocol"] for t in todo}))
             workers = max(1, len(client.scheduler_info().get("workers", {})))
             futures = [client.submit(run_batch, batch, rounds, retries=3, pure=False)
                        for batch in _batches(todo, workers, batch_size)]

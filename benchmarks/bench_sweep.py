@@ -1,0 +1,76 @@
+"""Sweep overhead and scale-out: 1,000 runs of 10^4-node push-pull on this machine.
+
+    .venv/bin/python benchmarks/bench_sweep.py            # 1,000 runs (~1 minute)
+    .venv/bin/python benchmarks/bench_sweep.py --runs 200
+
+Rows: the sum of the single-run times (each ``simulate()`` timed on its own, in-process), then
+the wall time of ``swarm.sweep`` over the same runs in-process and on a Dask LocalCluster of 1
+and of 2 worker processes (one thread each, on 127.0.0.1). For the clusters, start-up and the
+workers' first Numba cache load (a one-off ~1 s per worker process, paid by its first sweep)
+are excluded by a small warm-up sweep before timing; planning, task overhead, result transfer
+and the Parquet writes are included. Overhead = wall / (sum of single runs / workers) - 1; the
+goal is <= 15%. Speed-up = wall with 1 worker / wall with 2 workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+
+import pandas as pd
+
+import swarm
+from swarm.rng import replicate_seeds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--nodes", type=int, default=10_000)
+    args = parser.parse_args()
+    base = swarm.Scenario(nodes=args.nodes, protocol="push-pull", seed=1)
+    swarm.simulate(base)  # JIT cache warm in this process
+
+    single = 0.0
+    for seed in replicate_seeds(base.seed, args.runs):
+        started = time.perf_counter()
+        swarm.simulate(base.replace({"seed": seed}))
+        single += time.perf_counter() - started
+    rows = [{"executor": "sum of single runs", "workers": 1, "wall_s": single,
+             "overhead": 0.0}]
+
+    def timed(executor, workers: int, label: str) -> float:
+        with tempfile.TemporaryDirectory() as out:
+            started = time.perf_counter()
+            frame = swarm.sweep(base, seeds=args.runs, out=out, executor=executor,
+                                progress=False)
+            wall = time.perf_counter() - started
+        assert len(frame) == args.runs and (frame["status"] == "ok").all()
+        rows.append({"executor": label, "workers": workers, "wall_s": wall,
+                     "overhead": wall / (single / workers) - 1})
+        print(f"{label}: {wall:.2f} s", file=sys.stderr)
+        return wall
+
+    timed("inprocess", 1, "in-process")
+    from distributed import Client, LocalCluster
+
+    walls = {}
+    for workers in (1, 2):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          host="127.0.0.1", dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            with tempfile.TemporaryDirectory() as warm:  # start-up and JIT load, untimed
+                swarm.sweep(base.replace({"nodes": 100}), seeds=2 * workers, out=warm,
+                            executor=client, batch_size=1, progress=False)
+            walls[workers] = timed(client, workers, f"LocalCluster {workers} worker(s)")
+    frame = pd.DataFrame(rows)
+    print(f"{args.runs} runs of {args.nodes}-node push-pull, kernel path")
+    print(frame.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"\nspeed-up 1 -> 2 workers: {walls[1] / walls[2]:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -548,3 +548,26 @@ def rumor_chain_length(n: int) -> tuple[float, float]:
     mean = float(tail.sum())
     second = float(((2 * j - 1) * tail).sum())
     return mean, max(second - mean * mean, 0.0)
+
+
+# ------------------------------------------------------- fanout and reliability (Kermarrec)
+
+__all__ += ["kermarrec_reach_all"]
+
+
+def kermarrec_reach_all(n, fanout):
+    """Probability that one-shot gossip reaches every node, asymptotically
+    ``exp(-exp(-c))`` for ``fanout = ln n + c``.
+
+    [Kermarrec03] A.-M. Kermarrec, L. Massoulié, A. J. Ganesh, "Probabilistic reliable
+    dissemination in large-scale systems", IEEE TPDS 14(3):248-258, 2003: every node that
+    receives the message for the first time forwards it once to ``fanout`` members chosen
+    uniformly at random; on a complete graph of ``n`` nodes with ``fanout = ln n + c`` the
+    probability that all receive it tends to ``exp(-e^{-c})`` as ``n -> infinity``. In swarm
+    this is ``rumor`` with ``feedback = false``, ``stop = "coin"``, ``k = 1`` (each informed
+    node pushes once, to ``fanout`` distinct partners). ``fanout`` may be an array.
+    """
+    n_arr, n_scalar = _node_count(n, minimum=2)
+    f = np.asarray(fanout, dtype=float)
+    c = f - np.log(n_arr)
+    return _out(np.exp(-np.exp(-c)), n_scalar and f.ndim == 0)

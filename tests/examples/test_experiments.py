@@ -50,3 +50,19 @@ def test_acks_under_loss_quick(tmp_path):
     lossy = runs[(runs["protocol"] == "push") & (runs["loss"] == 0.5)]
     assert (lossy[lossy["ack"]]["rounds_to_full"].mean()
             < lossy[~lossy["ack"]]["rounds_to_full"].mean())
+
+
+def test_fanout_reliability_quick(tmp_path):
+    out = tmp_path / "f.parquet"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "experiments" / "fanout_reliability.py"), "--quick",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    runs = pd.read_parquet(out)
+    assert runs["fanout"].nunique() == 7 and (runs.groupby("fanout").size() == 40).all()
+    # one-shot gossip: every informed node pushes exactly once, to `fanout` partners
+    assert (runs["traffic"] <= runs["fanout"]).all()
+    reached = runs.groupby("fanout")["reached_all"].mean()
+    assert reached.iloc[0] < reached.iloc[-1]

@@ -487,3 +487,14 @@ def test_loss_zero_is_the_lossless_chain_and_more_loss_is_slower():
         assert base[0] < slower[0] < slower[1] < slower[2]
     with pytest.raises(ConfigError, match="loss"):
         exact_rounds_to_full(10, "push", loss=1.0)
+
+
+def test_kermarrec_reach_all_table():
+    from swarm.theory import kermarrec_reach_all
+
+    # fanout = ln n + c  ->  exp(-exp(-c)); c = 0 gives 1/e
+    n = math.exp(7.0)
+    assert kermarrec_reach_all(n, 7.0) == pytest.approx(math.exp(-1.0))
+    assert kermarrec_reach_all(n, 9.0) == pytest.approx(math.exp(-math.exp(-2.0)))
+    values = kermarrec_reach_all(1000, np.array([5, 7, 9, 11]))
+    assert np.all(np.diff(values) > 0) and values[-1] < 1

@@ -16,6 +16,7 @@ import dataclasses
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -281,6 +282,50 @@ def sweep_command(sweep_file: str, seeds: int | None, executor: str | None,
     table = aggregate(frame, metrics=wanted)
     cols = [c for c in table.columns if c not in ("q05", "q25", "q75", "q95")]
     _emit(table[cols].set_index(cols[0]), fmt, cols[0])
+
+
+#: ``swarm reproduce NAME`` -> the script in experiments/ (each has --quick and --out)
+EXPERIMENTS = {
+    "rounds": ("spreading_vs_theory.py", "push, pull, push-pull rounds to full coverage vs n "
+               "(Pittel 1987; Karp et al. 2000; exact chain)"),
+    "demers": ("demers_tables.py", "Demers et al. 1987 Tables 1 and 2 (residue, traffic, "
+               "t_last)"),
+    "fanout": ("fanout_reliability.py", "one-shot gossip, fanout ln n + c reaches all with "
+               "probability exp(-e^-c) (Kermarrec et al. 2003)"),
+    "acks": ("acks_under_loss.py", "acknowledgements and retries under loss: cost and gain"),
+}
+
+
+def experiments_dir() -> Path:
+    return Path(__file__).resolve().parents[1] / "experiments"
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("name", required=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def reproduce(name: str | None, args: tuple[str, ...]) -> None:
+    """Run the experiment NAME (see the list with no NAME); ARGS go to it, e.g. --quick."""
+    import runpy
+
+    if name is None:
+        for key, (script, what) in EXPERIMENTS.items():
+            click.echo(f"{key:8s} {what}  [experiments/{script}]")
+        return
+    if name not in EXPERIMENTS:
+        _fail(f"experiment = {name!r}: must be one of " + ", ".join(EXPERIMENTS))
+    path = experiments_dir() / EXPERIMENTS[name][0]
+    if not path.is_file():
+        _fail(f"experiment = {name!r}: {path} not found (swarm reproduce needs a source "
+              "checkout of swarm, with its experiments/ folder)")
+    saved = sys.argv
+    sys.argv = [str(path), *args]
+    try:
+        runpy.run_path(str(path), run_name="__main__")
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+    finally:
+        sys.argv = saved
 
 
 @main.command()

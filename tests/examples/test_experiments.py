@@ -66,3 +66,33 @@ def test_fanout_reliability_quick(tmp_path):
     assert (runs["traffic"] <= runs["fanout"]).all()
     reached = runs.groupby("fanout")["reached_all"].mean()
     assert reached.iloc[0] < reached.iloc[-1]
+
+
+def test_demers_tables_quick(tmp_path):
+    out = tmp_path / "d.parquet"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "experiments" / "demers_tables.py"), "--quick",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    runs = pd.read_parquet(out)
+    assert len(runs) == 2 * 5 * 20
+    assert "residue_demers" in done.stdout.splitlines()[1]
+
+
+def test_swarm_reproduce_lists_and_runs(tmp_path):
+    from click.testing import CliRunner
+
+    from swarm.cli import EXPERIMENTS, main
+
+    listing = CliRunner().invoke(main, ["reproduce"])
+    assert all(name in listing.stdout for name in EXPERIMENTS)
+    for name, (script, _) in EXPERIMENTS.items():
+        assert (ROOT / "experiments" / script).is_file(), name
+    out = tmp_path / "r.parquet"
+    r = CliRunner().invoke(main, ["reproduce", "fanout", "--quick", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "one-shot gossip" in r.stdout and out.is_file()
+    bad = CliRunner().invoke(main, ["reproduce", "alchemy"])
+    assert bad.exit_code == 2 and "experiment = 'alchemy'" in bad.stderr

@@ -59,12 +59,13 @@ import pytest
 
 import swarm
 from swarm import theory
+from swarm.literature import DEMERS_COLUMNS, DEMERS_TABLE1, DEMERS_TABLE2, DEMERS_TABLE3
 from swarm.rng import replicate_seeds
 
 ROOT = 20261201
 N = 1000
 K_DEMERS = 20  # runs assumed behind each of Demers' averages (not stated in the paper)
-COLUMNS = ("residue", "traffic", "t_avg", "t_last")
+COLUMNS = DEMERS_COLUMNS
 VARIANTS = {
     "feedback-counter": {},
     "blind-coin": {"protocol.feedback": False, "protocol.stop": "coin"},
@@ -72,25 +73,7 @@ VARIANTS = {
     "pull-feedback-counter": {"protocol.mode": "pull"},
 }
 # printed values (strings: the number of digits gives the rounding allowance)
-TABLE1 = {  # push, feedback, counter
-    1: ("0.18", "1.7", "11.0", "16.8"),
-    2: ("0.037", "3.3", "12.1", "16.9"),
-    3: ("0.011", "4.5", "12.5", "17.4"),
-    4: ("0.0036", "5.6", "12.7", "17.5"),
-    5: ("0.0012", "6.7", "12.8", "17.7"),
-}
-TABLE2 = {  # push, blind, coin
-    1: ("0.96", "0.04", "19", "38"),
-    2: ("0.20", "1.6", "17", "33"),
-    3: ("0.060", "2.8", "15", "32"),
-    4: ("0.021", "3.9", "14.1", "32"),
-    5: ("0.008", "4.9", "13.8", "32"),
-}
-TABLE3 = {  # pull, feedback, counter (PODC'87)
-    1: ("0.031", "2.7", "9.97", "17.63"),
-    2: ("0.00058", "4.5", "10.07", "15.39"),
-    3: ("0.000004", "6.1", "10.08", "14.00"),
-}
+TABLE1, TABLE2, TABLE3 = DEMERS_TABLE1, DEMERS_TABLE2, DEMERS_TABLE3
 FAST_AND_SLOW = [200, pytest.param(2000, marks=pytest.mark.slow)]
 
 

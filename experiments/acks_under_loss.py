@@ -70,7 +70,12 @@ def main(argv: list[str] | None = None) -> int:
              .reset_index())
     print(f"n = {n}, {k} seeds per row, complete graph")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    print(f"\n{len(runs)} runs written to {args.out}", file=sys.stderr)
+    from swarm.plot import metric_vs_param, save
+
+    push = runs[runs["protocol"] == "push"]
+    ax = metric_vs_param(push, "loss", "rounds_to_full", hue="ack")
+    png = save(ax, args.out.with_suffix(".png"), f"push, n = {n}: rounds to full vs loss")
+    print(f"\n{len(runs)} runs written to {args.out}, figure {png}", file=sys.stderr)
     assert np.isfinite(table["messages_per_node"]).all()
     return 0
 

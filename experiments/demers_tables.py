@@ -8,7 +8,8 @@ traffic m and t_last (t_ave is printed too; ours is about 10 rounds where Demers
     python experiments/demers_tables.py            # 500 seeds per row (~1 minute)
     python experiments/demers_tables.py --quick    # 20 seeds per row
 
-Writes one row per run to data/demers_tables.parquet and prints the table.
+Writes one row per run to data/demers_tables.parquet, a figure to data/demers_tables.png,
+and prints the table.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import swarm
@@ -59,7 +61,15 @@ def main(argv: list[str] | None = None) -> int:
                                                "versions": versions()})
     print("n = 1000, push rumour mongering; ours (mean of runs) beside Demers et al. 1987")
     print(pd.DataFrame(table).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    print(f"\n{len(rows)} runs written to {args.out}", file=sys.stderr)
+    from swarm.plot import metric_vs_param, save
+
+    printed = {name: [float(t[k][0]) for k in range(1, 6)] for name, (_, t) in TABLES.items()}
+    ax = metric_vs_param(pd.DataFrame(rows), "k", "residue", hue="table", band="quantiles",
+                         theory=lambda x, name: np.interp(x, range(1, 6), printed[name]),
+                         theory_label="Demers et al. 1987")
+    ax.set_yscale("log")
+    png = save(ax, args.out.with_suffix(".png"), "residue of push rumour mongering, n = 1000")
+    print(f"\n{len(rows)} runs written to {args.out}, figure {png}", file=sys.stderr)
     return 0
 
 

@@ -9,7 +9,8 @@ asymptotic ``swarm.theory.kermarrec_reach_all`` and its binomial standard error.
     python experiments/fanout_reliability.py            # n = 10^4, 300 seeds per fanout
     python experiments/fanout_reliability.py --quick    # n = 10^3, 40 seeds
 
-Writes one row per run to data/fanout_reliability.parquet and prints the table.
+Writes one row per run to data/fanout_reliability.parquet, a figure to
+data/fanout_reliability.png, and prints the table.
 """
 
 from __future__ import annotations
@@ -59,7 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     table["se"] = np.sqrt(table["theory"] * (1 - table["theory"]) / table["runs"])
     print(f"n = {n}, complete graph, one-shot gossip (Kermarrec et al. 2003)")
     print(table.reset_index().to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"\n{len(runs)} runs written to {args.out}", file=sys.stderr)
+    from swarm.plot import metric_vs_param, save
+
+    runs["reached_all"] = runs["reached_all"].astype(float)
+    ax = metric_vs_param(runs, "fanout", "reached_all",
+                         theory=lambda x: theory.kermarrec_reach_all(n, x),
+                         theory_label="exp(-e^-c), Kermarrec et al. 2003")
+    png = save(ax, args.out.with_suffix(".png"), f"P(every node reached), n = {n}")
+    print(f"\n{len(runs)} runs written to {args.out}, figure {png}", file=sys.stderr)
     return 0
 
 

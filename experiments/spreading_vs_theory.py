@@ -10,7 +10,8 @@ squaring argument (log2 n + log2 ln n).
     python experiments/spreading_vs_theory.py --quick    # seconds (used by the tests)
 
 Writes one row per run to data/spreading_vs_theory.parquet (scenario, seed, summary) with
-provenance metadata, and prints the table.
+provenance metadata and a figure (rounds to full coverage against n, 95% CI bands, the
+leading-order formulas dashed) to data/spreading_vs_theory.png, and prints the table.
 """
 
 from __future__ import annotations
@@ -85,6 +86,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--seeds = {seeds}: must be at least 2 (the table reports an sd)")
     runs = run(sizes, seeds, args.root_seed, args.out)
     print(table(runs).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    from swarm.plot import metric_vs_param, save
+
+    ax = metric_vs_param(runs, "nodes", "rounds_to_full", hue="protocol", logx=True,
+                         theory=lambda x, mode: FORMULAS[mode][1](x),
+                         theory_label="leading terms")
+    png = save(ax, args.out.with_suffix(".png"), "rounds to full coverage, complete graph")
+    print(f"figure: {png}", file=sys.stderr)
     print(f"\n{len(runs)} runs written to {args.out}", file=sys.stderr)
     return 0
 

@@ -12,6 +12,12 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def assert_png(path: Path) -> None:
+    """The experiment wrote its figure: a PNG file of some size."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000
+
+
 def test_spreading_vs_theory_quick(tmp_path):
     out = tmp_path / "s.parquet"
     done = subprocess.run(
@@ -21,6 +27,7 @@ def test_spreading_vs_theory_quick(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     runs = pd.read_parquet(out)
+    assert_png(out.with_suffix(".png"))
     assert len(runs) == 3 * 2 * 5
     assert set(runs["protocol"]) == {"push", "pull", "push-pull"}
     assert runs["coverage_final"].eq(1.0).all()
@@ -41,6 +48,7 @@ def test_acks_under_loss_quick(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     runs = pd.read_parquet(out)
+    assert_png(out.with_suffix(".png"))
     assert len(runs) == 2 * 4 * 2 * 4
     mean = runs.groupby(["protocol", "loss", "ack"])["messages_per_node"].mean()
     # acks always cost messages (one ACK per push, plus resends under loss)
@@ -61,6 +69,7 @@ def test_fanout_reliability_quick(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     runs = pd.read_parquet(out)
+    assert_png(out.with_suffix(".png"))
     assert runs["fanout"].nunique() == 7 and (runs.groupby("fanout").size() == 40).all()
     # one-shot gossip: every informed node pushes exactly once, to `fanout` partners
     assert (runs["traffic"] <= runs["fanout"]).all()
@@ -77,6 +86,7 @@ def test_demers_tables_quick(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     runs = pd.read_parquet(out)
+    assert_png(out.with_suffix(".png"))
     assert len(runs) == 2 * 5 * 20
     assert "residue_demers" in done.stdout.splitlines()[1]
 

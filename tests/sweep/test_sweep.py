@@ -265,3 +265,22 @@ def test_sweep_command_runs_a_toml_sweep_and_resumes(tmp_path):
     bad.write_text('[grid]\n"protocol.fanout" = []\n')
     r = CliRunner().invoke(main, ["sweep", str(bad), "--out", str(tmp_path / "x")])
     assert r.exit_code == 2 and "grid.protocol.fanout = []" in r.stderr
+
+
+def test_plot_draws_the_aggregated_means(tmp_path):
+    from swarm.analysis import aggregate
+    from swarm.plot import metric_vs_param, save
+
+    frame = sweep(BASE, grid={"protocol.fanout": [1, 2, 3], "faults.loss.rate": [0.0, 0.3]},
+                  seeds=3, out=tmp_path / "p", executor="inprocess", progress=False)
+    ax = metric_vs_param(frame, "protocol.fanout", "rounds_to_full", hue="faults.loss.rate",
+                         theory=lambda x, loss: 10 - x, theory_label="a line")
+    means = aggregate(frame, metrics=["rounds_to_full"],
+                      by=["protocol.fanout", "faults.loss.rate"])
+    data_lines = [line for line in ax.get_lines() if line.get_linestyle() == "-"]
+    assert len(data_lines) == 2 and len(ax.get_lines()) == 4
+    for line, loss in zip(data_lines, (0.0, 0.3), strict=True):
+        want = means[means["faults.loss.rate"] == loss].sort_values("protocol.fanout")["mean"]
+        assert list(line.get_ydata()) == list(want)
+    png = save(ax, tmp_path / "fig" / "p.png", "title")
+    assert png.read_bytes()[:4] == b"\x89PNG"

@@ -18,16 +18,22 @@ def assert_png(path: Path) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000
 
 
-def test_spreading_vs_theory_quick(tmp_path):
-    out = tmp_path / "s.parquet"
+def run_quick(script: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess, pd.DataFrame,
+                                                     Path]:
+    """Run an experiment in quick mode as a user would; it must succeed and write its
+    Parquet file (read back here) and its PNG figure."""
+    out = tmp_path / (Path(script).stem + ".parquet")
     done = subprocess.run(
-        [sys.executable, str(ROOT / "experiments" / "spreading_vs_theory.py"), "--quick",
-         "--out", str(out)],
+        [sys.executable, str(ROOT / "experiments" / script), "--quick", "--out", str(out)],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
-    runs = pd.read_parquet(out)
     assert_png(out.with_suffix(".png"))
+    return done, pd.read_parquet(out), out
+
+
+def test_spreading_vs_theory_quick(tmp_path):
+    done, runs, out = run_quick("spreading_vs_theory.py", tmp_path)
     assert len(runs) == 3 * 2 * 5
     assert set(runs["protocol"]) == {"push", "pull", "push-pull"}
     assert runs["coverage_final"].eq(1.0).all()
@@ -40,15 +46,7 @@ def test_spreading_vs_theory_quick(tmp_path):
 
 
 def test_acks_under_loss_quick(tmp_path):
-    out = tmp_path / "a.parquet"
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "experiments" / "acks_under_loss.py"), "--quick",
-         "--out", str(out)],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
-    runs = pd.read_parquet(out)
-    assert_png(out.with_suffix(".png"))
+    done, runs, out = run_quick("acks_under_loss.py", tmp_path)
     assert len(runs) == 2 * 4 * 2 * 4
     mean = runs.groupby(["protocol", "loss", "ack"])["messages_per_node"].mean()
     # acks always cost messages (one ACK per push, plus resends under loss)
@@ -61,15 +59,7 @@ def test_acks_under_loss_quick(tmp_path):
 
 
 def test_fanout_reliability_quick(tmp_path):
-    out = tmp_path / "f.parquet"
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "experiments" / "fanout_reliability.py"), "--quick",
-         "--out", str(out)],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
-    runs = pd.read_parquet(out)
-    assert_png(out.with_suffix(".png"))
+    done, runs, out = run_quick("fanout_reliability.py", tmp_path)
     assert runs["fanout"].nunique() == 7 and (runs.groupby("fanout").size() == 40).all()
     # one-shot gossip: every informed node pushes exactly once, to `fanout` partners
     assert (runs["traffic"] <= runs["fanout"]).all()
@@ -78,15 +68,7 @@ def test_fanout_reliability_quick(tmp_path):
 
 
 def test_demers_tables_quick(tmp_path):
-    out = tmp_path / "d.parquet"
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "experiments" / "demers_tables.py"), "--quick",
-         "--out", str(out)],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
-    runs = pd.read_parquet(out)
-    assert_png(out.with_suffix(".png"))
+    done, runs, out = run_quick("demers_tables.py", tmp_path)
     assert len(runs) == 2 * 5 * 20
     assert "residue_demers" in done.stdout.splitlines()[1]
 

@@ -54,13 +54,13 @@ def main() -> int:
         return wall
 
     timed("inprocess", 1, "in-process")
-    from distributed import Client, LocalCluster
+    from distributed import Client
+
+    from swarm.sweep import local_cluster
 
     walls = {}
     for workers in (1, 2):
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          host="127.0.0.1", dashboard_address=None) as cluster, \
-                Client(cluster) as client:
+        with local_cluster(workers) as cluster, Client(cluster) as client:
             with tempfile.TemporaryDirectory() as warm:  # start-up and JIT load, untimed
                 swarm.sweep(base.replace({"nodes": 100}), seeds=2 * workers, out=warm,
                             executor=client, batch_size=1, progress=False)

@@ -131,8 +131,9 @@ def dask_bin() -> str:
 
 
 def start(args: list[str]) -> subprocess.Popen:
+    env = dict(os.environ, DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED="False")
     return subprocess.Popen([dask_bin(), *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+                            stderr=subprocess.DEVNULL, start_new_session=True, env=env)
 
 
 def wait_for_workers(address: str, count: int, timeout: float = 60) -> None:

@@ -218,13 +218,10 @@ class Rumor(Protocol):
         #: (round, live informed, live, live infective) of the last commit
         self._counts: tuple[int, int, int, int] | None = None
 
-
     # -- state -------------------------------------------------------------------------------
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
         n = state.n
-        origin = self.params.origin
-        if origin is None:
-            origin = int(rng.integers(n))
+        origin = self.params.origin_node(n, rng)
         status = state.add("status", np.zeros(n, np.uint8))
         state.add("counter", np.zeros(n, np.int32))
         state.add("contact", np.zeros(n, np.uint8))

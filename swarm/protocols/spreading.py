@@ -46,6 +46,11 @@ class SpreadingParams(ProtocolParams):
         help="node that knows the rumour before round 1 (none: uniform at random)",
     )
 
+    def origin_node(self, nodes: int, rng: np.random.Generator) -> int:
+        """The node that knows the rumour before round 1 (``origin``, or one drawn from the
+        ``init`` stream)."""
+        return int(rng.integers(nodes)) if self.origin is None else self.origin
+
     def check(self, nodes: int) -> None:
         check_fanout(self.fanout, nodes)
         if self.origin is not None and self.origin >= nodes:
@@ -176,9 +181,7 @@ class Spreading(Protocol):
 
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
         n = state.n
-        origin = self.params.origin
-        if origin is None:
-            origin = int(rng.integers(n))
+        origin = self.params.origin_node(n, rng)
         informed = state.add("informed", np.zeros(n, np.bool_))
         state.add("informed_next", np.zeros(n, np.bool_))
         informed_round = state.add("informed_round", np.full(n, -1, np.int32))

@@ -259,11 +259,22 @@ def _client(executor: Any, n_runs: int) -> tuple[Any, Any, bool]:
 
 
 def _batches(tasks: list[dict], workers: int, batch_size: int | None) -> list[list[dict]]:
-    """Runs per task: by default about 8 tasks per worker, at most 100 runs each (a batch is
-    also the unit written to disk, so a killed sweep loses at most the batches in flight)."""
-    if batch_size is None:
-        batch_size = max(1, min(100, len(tasks) // max(1, workers * 8)))
-    return [tasks[i:i + batch_size] for i in range(0, len(tasks), batch_size)]
+    """Runs per task. By default guided self-scheduling (Polychronopoulos & Kuck 1987): each
+    batch takes a 1/(4 x workers) share of the runs not yet batched, at most 100 and at least
+    1/(64 x workers) of the sweep, so the first batches are large (little per-task overhead)
+    and the last are small (the workers finish together instead of one waiting on a long
+    batch). A batch is also the unit written to disk: a killed sweep loses at most the
+    batches in flight."""
+    if batch_size is not None:
+        return [tasks[i:i + batch_size] for i in range(0, len(tasks), batch_size)]
+    workers = max(1, workers)
+    smallest = max(1, math.ceil(len(tasks) / (64 * workers)))
+    out, start = [], 0
+    while start < len(tasks):
+        size = min(100, max(smallest, math.ceil((len(tasks) - start) / (4 * workers))))
+        out.append(tasks[start:start + size])
+        start += size
+    return out
 
 
 # ------------------------------------------------------------------------------- sweep

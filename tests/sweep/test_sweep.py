@@ -101,6 +101,21 @@ def test_a_run_that_raises_is_recorded_and_the_rest_complete(tmp_path):
     assert frame.attrs["sweep"]["failed"] == 2
 
 
+@pytest.mark.parametrize("runs, workers", [(1, 1), (10, 2), (1000, 1), (1000, 2), (5000, 8)])
+def test_default_batches_cover_every_run_once_and_shrink(runs, workers):
+    """Guided self-scheduling: every run in exactly one batch, in plan order; sizes at most
+    100 and never growing, so the last batches are the small ones."""
+    from swarm.sweep import _batches
+
+    tasks = list(range(runs))
+    sizes = [len(b) for b in _batches(tasks, workers, None)]
+    assert [t for b in _batches(tasks, workers, None) for t in b] == tasks
+    assert max(sizes) <= 100
+    assert all(a >= b for a, b in zip(sizes, sizes[1:], strict=False))
+    if runs >= 1000:
+        assert sizes[0] > 4 * sizes[-2]  # large first, small last
+
+
 def test_round_frames_when_asked(tmp_path):
     frame, rounds = sweep(BASE, grid={"protocol.fanout": [1, 2]}, seeds=2,
                           out=tmp_path / "r", executor="inprocess", rounds=True, progress=False)

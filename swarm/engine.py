@@ -19,6 +19,7 @@ anything any more (a crash still to come, a partition still to heal, messages in
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 from typing import Protocol as TypingProtocol
@@ -28,7 +29,7 @@ import pandas as pd
 
 from swarm.config import Scenario
 from swarm.errors import ConfigError
-from swarm.faults import FaultSet
+from swarm.faults import FaultParams, FaultSet
 from swarm.kernels.metrics import largest_live_component
 from swarm.messages import Messages
 from swarm.metrics import message_summary
@@ -118,6 +119,51 @@ class Engine:
         while self.step():
             if progress is not None:
                 progress(self.state.round)
+
+    # -- changes while the run goes on (the dashboard, scripts) ------------------------------
+    def inject(self, params: FaultParams, label: str | None = None) -> str:
+        """Add a fault that acts from the next round on (a ``start`` in the past is moved
+        there) and return its label (default: ``<kind>-r<round>``). ``scenario`` gains the
+        fault, so ``simulate(engine.scenario)`` replays the run, injections included; the
+        scenario's checks apply (e.g. two losses may not overlap: end the old one first)."""
+        t = self.state.round + 1
+        if params.start < t:
+            end = params.end if params.end is None else max(params.end, t)
+            params = dataclasses.replace(params, start=t, end=end)
+        if label is None:
+            used = {name for name, _ in self.scenario.faults}
+            label, k = f"{params.name}-r{t}", 2
+            while label in used:
+                label, k = f"{params.name}-r{t}-{k}", k + 1
+        self.scenario = dataclasses.replace(
+            self.scenario, faults=(*self.scenario.faults, (label, params)))
+        self.faults.add(label, params)
+        return label
+
+    def end_fault(self, label: str) -> None:
+        """End a fault's window with the round just run: at the next round its crashed nodes
+        recover, its partition heals, its loss or latency stops. A fault that has not started
+        yet is dropped; one that has ended already is left alone."""
+        fault = self.faults.get(label)
+        t, p = self.state.round, fault.params
+        if p.end is not None and p.end <= t:
+            return
+        if p.start > t:
+            self.faults.faults.remove(fault)
+            if fault in self.faults.message_faults:
+                self.faults.message_faults.remove(fault)
+            pairs = tuple(pair for pair in self.scenario.faults if pair[0] != label)
+        else:
+            fault.params = dataclasses.replace(p, end=t)
+            pairs = tuple((name, fault.params if name == label else old)
+                          for name, old in self.scenario.faults)
+        self.scenario = dataclasses.replace(self.scenario, faults=pairs)
+
+    def active_faults(self, kind: str | None = None) -> list[str]:
+        """Labels of the faults acting in the coming round (of one kind, if given)."""
+        t = self.state.round + 1
+        return [f.label for f in self.faults.faults
+                if f.params.active(t) and (kind is None or f.params.name == kind)]
 
     def _record(self, counters: Counters) -> None:
         row: dict[str, Any] = {"round": self.state.round}

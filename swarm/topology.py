@@ -68,7 +68,7 @@ class Topology:
     The constructor checks shapes and dtypes only; :meth:`validate` checks the invariants.
     """
 
-    __slots__ = ("n", "complete", "indptr", "indices", "positions", "name")
+    __slots__ = ("n", "complete", "indptr", "indices", "positions", "name", "layout_cache")
 
     n: int
     complete: bool
@@ -76,6 +76,8 @@ class Topology:
     indices: np.ndarray
     positions: np.ndarray | None
     name: str
+    #: where ``swarm.layout.layout`` keeps this topology's drawing positions once computed
+    layout_cache: np.ndarray | None
 
     def __init__(
         self,
@@ -114,6 +116,7 @@ class Topology:
             if positions.shape != (n, 2):
                 raise ValueError(f"positions must have shape ({n}, 2), not {positions.shape}")
         self.positions = positions
+        self.layout_cache = None
 
     @classmethod
     def complete_graph(cls, n: int, *, name: str = "complete") -> Topology:

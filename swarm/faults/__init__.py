@@ -175,15 +175,32 @@ class FaultSet:
 
     def __init__(self, pairs: Iterable[tuple[str, FaultParams]], topology: Any,
                  streams: Any) -> None:
-        self.faults: list[Fault] = [
-            FAULTS[params.name](label, params, topology, streams[f"fault.{label}"])
-            for label, params in pairs
-        ]
+        self.topology, self.streams = topology, streams
+        self.faults: list[Fault] = []
+        self.message_faults: list[Fault] = []
+        self.log = EventLog()
+        for label, params in pairs:
+            self.add(label, params)
+
+    def add(self, label: str, params: FaultParams) -> Fault:
+        """Wire one more fault (at the start, or while the run goes on). Faults act in label
+        order, as ``Scenario.faults`` lists them, so a run that gained a fault half-way is the
+        run of the scenario that lists it from the start."""
+        fault = FAULTS[params.name](label, params, self.topology, self.streams[f"fault.{label}"])
+        self.faults.append(fault)
+        self.faults.sort(key=lambda f: f.label)
         rank = {kind: i for i, kind in enumerate(_TRANSFORM_ORDER)}
         self.message_faults = sorted(
             (f for f in self.faults if f.params.name in rank), key=lambda f: rank[f.params.name]
         )
-        self.log = EventLog()
+        return fault
+
+    def get(self, label: str) -> Fault:
+        for fault in self.faults:
+            if fault.label == label:
+                return fault
+        raise ConfigError("fault", label, "no fault has this label; labels: "
+                          + (", ".join(f.label for f in self.faults) or "none"))
 
     def __bool__(self) -> bool:
         return bool(self.faults)

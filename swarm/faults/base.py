@@ -38,7 +38,7 @@ from swarm.rng import UniformBuffer
 from swarm.state import SwarmState
 from swarm.topology import Topology
 
-__all__ = ["FaultParams", "Fault", "EventLog", "parse_id_ranges"]
+__all__ = ["FaultParams", "Fault", "EventLog", "parse_id_ranges", "parse_coordinates"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,3 +156,16 @@ def parse_id_ranges(field: str, text: str, n: int) -> np.ndarray:
     if not ids:
         raise ConfigError(field, text, "must list node ids, e.g. '0-9,15'")
     return np.unique(np.concatenate(ids))
+
+
+def parse_coordinates(field: str, text: str, what: str) -> tuple[float, float, float, float]:
+    """``"x0,y0,x1,y1"`` (layout coordinates, see ``swarm.layout``) -> four floats; ``what``
+    names them in the error, e.g. "two points of the line"."""
+    parts = text.replace(" ", "").split(",")
+    try:
+        values = tuple(float(v) for v in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 4 or not all(np.isfinite(values)):
+        raise ConfigError(field, text, f"must be 'x0,y0,x1,y1': {what}, four numbers")
+    return values  # type: ignore[return-value]

@@ -2,7 +2,9 @@
 round ``end`` (crash-recovery), without it they stay down (crash-stop).
 
 Which nodes: a ``fraction`` of the nodes chosen uniformly among the live ones (``random``), the
-highest-degree live nodes first (``highest-degree``, ties by id), or named ``ids``. A down node
+highest-degree live nodes first (``highest-degree``, ties by id), named ``ids``, or every live
+node inside a ``region`` (a rectangle of the layout of ``swarm.layout``: what the dashboard
+draws). A down node
 sends and receives nothing; messages to it are dropped (``dropped_down``). On recovery a node
 keeps its protocol state, or starts afresh with ``keep_state = false``.
 """
@@ -16,7 +18,8 @@ import numpy as np
 
 from swarm.config import param
 from swarm.errors import ConfigError
-from swarm.faults.base import EventLog, Fault, FaultParams, parse_id_ranges
+from swarm.faults.base import EventLog, Fault, FaultParams, parse_coordinates, parse_id_ranges
+from swarm.layout import layout
 from swarm.state import SwarmState
 
 __all__ = ["CrashParams", "Crash", "set_live"]
@@ -31,9 +34,11 @@ class CrashParams(FaultParams):
 
     fraction: float = param(0.1, min=0.0, max=1.0,
                             help="fraction of all nodes that crash (random, highest-degree)")
-    select: str = param("random", choices=("random", "highest-degree", "ids"),
+    select: str = param("random", choices=("random", "highest-degree", "ids", "region"),
                         help="which nodes crash")
     ids: str = param("", help="node ids for select = 'ids', e.g. '0-9,15'")
+    region: str = param("", help="with select = 'region': the rectangle 'x0,y0,x1,y1' of the "
+                        "layout (0..1 each) whose live nodes crash")
     keep_state: bool = param(True, help="a recovered node keeps its protocol state")
 
     def check(self, nodes: int) -> None:
@@ -42,9 +47,20 @@ class CrashParams(FaultParams):
         elif self.ids:
             raise ConfigError(f"{self.prefix()}.ids", self.ids,
                               "is only used with select = 'ids'")
+        if (self.select == "region") != bool(self.region):
+            raise ConfigError(f"{self.prefix()}.region", self.region,
+                              "is required with select = 'region' and only used with it")
+        if self.region:
+            self.rectangle()
 
     def is_zero(self) -> bool:
-        return self.select != "ids" and self.fraction == 0.0
+        return self.select not in ("ids", "region") and self.fraction == 0.0
+
+    def rectangle(self) -> tuple[float, float, float, float]:
+        """``region`` as (x_min, y_min, x_max, y_max)."""
+        x0, y0, x1, y1 = parse_coordinates(f"{self.prefix()}.region", self.region,
+                                           "two corners of the rectangle")
+        return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
     def count(self, nodes: int) -> int:
         return int(round(self.fraction * nodes))
@@ -71,6 +87,11 @@ class Crash(Fault):
         if p.select == "ids":
             ids = parse_id_ranges(f"{p.prefix()}.ids", p.ids, state.n)
             return ids[state.live[ids]]
+        if p.select == "region":
+            x0, y0, x1, y1 = p.rectangle()
+            xy = layout(self.topology)
+            inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+            return np.flatnonzero(inside & state.live)
         live = np.flatnonzero(state.live)
         k = min(p.count(state.n), live.size)
         if p.select == "random":

@@ -3,7 +3,9 @@
 
 Groups: ``random`` (a random balanced split), ``ids`` (contiguous equal id ranges, or the
 groups listed in ``ids`` as ``"0-499;500-999"``, which must cover every node exactly once) or
-``position`` (vertical strips of equal width on a topology with positions). While split, a
+``position`` (vertical strips of equal width on a topology with positions) or ``line`` (the
+two sides of a straight cut through the layout of ``swarm.layout``, on any topology: what the
+dashboard draws). While split, a
 message between different groups is dropped with probability ``rate`` (1: a clean split;
 below 1: lossy links between groups) — in both directions, or with ``oneway`` only from a
 lower-numbered group to a higher-numbered one (an asymmetric partition).
@@ -18,12 +20,14 @@ import numpy as np
 
 from swarm.config import param
 from swarm.errors import ConfigError
-from swarm.faults.base import EventLog, Fault, FaultParams, parse_id_ranges
+from swarm.faults.base import EventLog, Fault, FaultParams, parse_coordinates, parse_id_ranges
 from swarm.kernels.faults import keep_uncut
+from swarm.layout import layout
 from swarm.messages import Messages
 from swarm.state import SwarmState
+from swarm.topology import Topology
 
-__all__ = ["PartitionParams", "Partition", "group_ids"]
+__all__ = ["PartitionParams", "Partition", "group_ids", "line_side"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,10 +38,13 @@ class PartitionParams(FaultParams):
     EXAMPLE = {"groups": 3, "start": 1, "end": 5}
 
     groups: int = param(2, min=1, max=2**31 - 1, help="number of groups")
-    by: str = param("random", choices=("random", "ids", "position"),
+    by: str = param("random", choices=("random", "ids", "position", "line"),
                     help="how nodes are assigned to groups")
     ids: str = param("", help="with by = 'ids': the groups as id ranges separated by ';', "
                      "e.g. '0-499;500-999' (empty: equal contiguous ranges)")
+    line: str = param("", help="with by = 'line': the cut 'x0,y0,x1,y1' through the layout "
+                      "(0..1 each); nodes left of the line from (x0,y0) to (x1,y1) form group "
+                      "0, the others group 1")
     oneway: bool = param(False, help="drop only messages from a lower to a higher group")
     rate: float = param(1.0, min=0.0, max=1.0,
                         help="probability that a message between groups is dropped")
@@ -45,20 +52,39 @@ class PartitionParams(FaultParams):
     def check(self, nodes: int) -> None:
         if self.ids and self.by != "ids":
             raise ConfigError(f"{self.prefix()}.ids", self.ids, "is only used with by = 'ids'")
+        if (self.by == "line") != bool(self.line):
+            raise ConfigError(f"{self.prefix()}.line", self.line,
+                              "is required with by = 'line' and only used with it")
+        if self.by == "line":
+            line_side(self, np.zeros((0, 2)))
         if self.by == "ids" and self.ids:
-            group_ids(self, nodes, None, None)
+            group_ids(self, Topology.complete_graph(nodes), None)
         elif self.groups > nodes:
             raise ConfigError(f"{self.prefix()}.groups", self.groups,
                               f"must be at most nodes = {nodes}")
 
     def is_zero(self) -> bool:
+        if self.by == "line":
+            return self.rate == 0.0
         single = self.groups == 1 if not (self.by == "ids" and self.ids) else ";" not in self.ids
         return single or self.rate == 0.0
 
 
-def group_ids(p: PartitionParams, n: int, positions: np.ndarray | None,
-              rng: np.random.Generator | None) -> np.ndarray:
+def line_side(p: PartitionParams, xy: np.ndarray) -> np.ndarray:
+    """Group per point for ``by = "line"``: 0 left of the directed line (or on it), 1 right."""
+    x0, y0, x1, y1 = parse_coordinates(f"{p.prefix()}.line", p.line, "two points of the line")
+    if x0 == x1 and y0 == y1:
+        raise ConfigError(f"{p.prefix()}.line", p.line, "the two points must differ")
+    cross = (x1 - x0) * (xy[:, 1] - y0) - (y1 - y0) * (xy[:, 0] - x0)
+    return (cross < 0).astype(np.int32)
+
+
+def group_ids(p: PartitionParams, topology: Topology, rng: np.random.Generator | None
+              ) -> np.ndarray:
     """The group of every node (int32), as the parameters say."""
+    n, positions = topology.n, topology.positions
+    if p.by == "line":
+        return line_side(p, layout(topology))
     field = f"{p.prefix()}.ids"
     if p.by == "ids" and p.ids:
         groups = np.full(n, -1, np.int32)
@@ -93,7 +119,7 @@ class Partition(Fault):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         p = self.params
-        groups = group_ids(p, self.topology.n, self.topology.positions, self.rng)
+        groups = group_ids(p, self.topology, self.rng)
         # one byte per node when it fits: the cut test reads two random entries per message
         self.assignment = groups.astype(np.uint8) if groups.max(initial=0) < 256 else groups
 

@@ -16,7 +16,7 @@ from swarm.faults.loss import LossParams
 from swarm.faults.partition import PartitionParams, group_ids
 from swarm.kernels.faults import draw_delays
 from swarm.kernels.metrics import largest_live_component
-from swarm.topology import TOPOLOGIES
+from swarm.topology import TOPOLOGIES, Topology
 
 
 def test_timeline_text_with_heal_and_recover():
@@ -84,9 +84,9 @@ def test_partition_by_position_needs_positions():
 
 def test_group_ids_are_balanced_and_cover_everyone():
     p = PartitionParams(groups=3)
-    g = group_ids(p, 100, None, np.random.default_rng(1))
+    g = group_ids(p, Topology.complete_graph(100), np.random.default_rng(1))
     assert sorted(np.bincount(g).tolist()) == [33, 33, 34]
-    ranges = group_ids(PartitionParams(groups=4, by="ids"), 10, None, None)
+    ranges = group_ids(PartitionParams(groups=4, by="ids"), Topology.complete_graph(10), None)
     assert ranges.tolist() == [0, 0, 0, 1, 1, 2, 2, 2, 3, 3]
 
 

@@ -226,3 +226,18 @@ def store_metrics(version, writer, live, newest, fresh):
                 if k == keys:
                     up_to_date += 1
     return up_to_date, n_live, fresh_total, newest_sum * n_live - version_sum
+
+
+@njit(cache=True)
+def holds_newest(version, writer, newest):
+    """Per node (uint8): 1 if it holds the pair ``newest[k]`` of every key k, else 0."""
+    n, keys = version.shape
+    out = np.zeros(n, np.uint8)
+    for i in range(n):
+        ok = 1
+        for k in range(keys):
+            if packed(version[i, k], writer[i, k]) != newest[k]:
+                ok = 0
+                break
+        out[i] = ok
+    return out

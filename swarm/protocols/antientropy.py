@@ -227,6 +227,13 @@ class AntiEntropy(Protocol):
             return counted[1], counted[2], counted[3], counted[4]
         return self._scan(state)
 
+    node_states = ("behind", "up to date")
+
+    def node_codes(self, state: SwarmState) -> np.ndarray:
+        """1 for a node that holds the newest pair of every key (among live nodes)."""
+        self._scan(state)  # fills self._newest
+        return k.holds_newest(state.version, state.writer, self._newest)
+
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
         """No more writes will come and every live node holds the same pair of every key."""
         p = self.params

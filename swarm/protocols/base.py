@@ -151,3 +151,18 @@ class Protocol:
     def summarize(self, rounds: Any) -> dict[str, Any]:
         """Protocol-specific summary metrics from the tidy round frame."""
         return {}
+
+    # -- what a viewer shows (the dashboard) ------------------------------------------------
+    #: the per-node states a viewer colours; ``node_codes`` gives each node's index in it
+    node_states: ClassVar[tuple[str, ...]] = ("susceptible", "informed")
+
+    def node_codes(self, state: SwarmState) -> np.ndarray:
+        """One byte per node (uint8, length n): the index of its state in ``node_states``.
+        Down nodes get their protocol state too; a viewer colours them apart by
+        ``state.live``. Default: ``informed``."""
+        return state.informed.view(np.uint8)
+
+    def expected_coverage(self, nodes: int, rounds: int) -> np.ndarray | None:
+        """The coverage theory predicts after rounds ``0..rounds`` for this protocol and its
+        parameters, or None where swarm has no theory for them."""
+        return None

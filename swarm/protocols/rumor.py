@@ -336,6 +336,12 @@ class Rumor(Protocol):
             row["backup_messages"] = counted[1] if counted[0] == state.round else 0
         return row
 
+    node_states = ("susceptible", "infective", "removed")
+
+    def node_codes(self, state: SwarmState) -> np.ndarray:
+        """The status byte itself: SUSCEPTIBLE, INFECTIVE, REMOVED = 0, 1, 2."""
+        return state.status
+
     def summarize(self, rounds: Any) -> dict[str, Any]:
         out = coverage_summary(rounds)
         out.update(rumor_summary(rounds))

@@ -29,6 +29,7 @@ from swarm.metrics import coverage_summary
 from swarm.model import NodeAgent
 from swarm.protocols.base import Protocol, check_fanout, fanout_param
 from swarm.state import SwarmState
+from swarm.theory import mean_field_trajectory
 
 __all__ = ["PushParams", "PullParams", "PushPullParams", "Push", "Pull", "PushPull",
            "SpreadingAgent"]
@@ -255,6 +256,13 @@ class Spreading(Protocol):
 
     def summarize(self, rounds: Any) -> dict[str, Any]:
         return coverage_summary(rounds)
+
+    def expected_coverage(self, nodes: int, rounds: int) -> np.ndarray | None:
+        """Demers et al.'s mean-field recurrence (``theory.mean_field_trajectory``): the
+        complete graph, fanout 1, no acknowledgements."""
+        if not self.topology.complete or self.params.fanout != 1 or self.ack or nodes < 2:
+            return None
+        return 1.0 - mean_field_trajectory(self.name, nodes, rounds)
 
 
 class Push(Spreading):

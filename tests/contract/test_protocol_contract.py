@@ -132,3 +132,27 @@ def test_dtypes_shapes_and_columns_kept(name):
         assert run.rounds[col].dtype == np.int64, col
     assert np.array_equal(run.rounds["round"], np.arange(len(run.rounds)))
     assert np.array_equal(run.rounds["messages"], run.rounds["delivered"] + run.rounds["dropped"])
+
+
+@pytest.mark.parametrize("name", PROTOCOL_NAMES)
+def test_node_codes_are_one_byte_per_node_naming_a_state(name):
+    """What a viewer colours: uint8, one per node, each an index into ``node_states``; and
+    every state named is a distinct non-empty word."""
+    model = SwarmModel(scenario(name, nodes=200), engine="kernels")
+    states = model.protocol.node_states
+    assert len(set(states)) == len(states) >= 2 and all(states)
+    for _ in range(6):
+        codes = model.protocol.node_codes(model.state)
+        assert codes.dtype == np.uint8 and codes.shape == (200,)
+        assert codes.max() < len(states)
+        model.step()
+
+
+@pytest.mark.parametrize("name", PROTOCOL_NAMES)
+def test_expected_coverage_when_given_is_a_coverage_curve(name):
+    model = SwarmModel(scenario(name, nodes=200), engine="kernels")
+    curve = model.protocol.expected_coverage(200, 30)
+    if curve is None:
+        pytest.skip(f"{name} has no coverage theory")
+    assert curve.shape == (31,)
+    assert np.all(np.diff(curve) >= 0) and 0 < curve[0] <= curve[-1] <= 1

@@ -5,6 +5,7 @@
     swarm simulate -n 10000 --fault "loss rate=0.1" --fault "10-40: partition groups=2"
     swarm protocols
     swarm topologies
+    swarm dashboard --port 8765
 
 Bad input prints one line, ``swarm: error: <field> = <value>: <what is allowed>``, and exits
 with code 2.
@@ -337,6 +338,45 @@ def faults() -> None:
     click.echo("\nA timeline entry: [START[-END]:] KIND [key=value ...], e.g. "
                "'10-40: partition groups=2'; '40: heal' and '40: recover' close the last open "
                "partition or crash.")
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True,
+              help="Port to serve the dashboard on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; 0.0.0.0 serves every interface (anyone who can reach "
+              "this machine can then drive it).")
+def dashboard(port: int, host: str) -> None:
+    """Start the live dashboard (Solara) and print its address; Ctrl-C stops it."""
+    import importlib.util
+    import subprocess
+
+    spec = importlib.util.find_spec("dashboards")
+    if spec is None or importlib.util.find_spec("solara") is None:
+        _fail("the dashboard needs the project's dashboards/ and solara: run "
+              "`bash scripts/run.sh` once, or `pip install -e .[dashboard]` in a checkout")
+    from dashboards.offline import environ
+
+    app = Path(spec.origin).parent / "app.py"  # type: ignore[arg-type]
+    command = [sys.executable, "-m", "solara", "run", str(app), "--host", host,
+               "--port", str(port), "--production", "--no-open"]
+    click.echo(f"swarm dashboard: http://{host}:{port}/  (Ctrl-C stops it)", err=True)
+    server = subprocess.Popen(command, env=environ())
+    try:
+        code = server.wait()
+    except KeyboardInterrupt:  # pass it on (a terminal's Ctrl-C reaches both already)
+        import signal
+
+        server.send_signal(signal.SIGINT)
+        try:
+            code = server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            code = server.wait()
+        click.echo("swarm dashboard: stopped", err=True)
+        return
+    if code != 0:
+        _fail(f"the dashboard server exited with code {code}")
 
 
 @main.command()

@@ -16,7 +16,7 @@ from swarm.state import SwarmState
 from swarm.store import read_frame, run_id, versions, write_frame
 from swarm.topology import Topology
 
-__all__ = ["Run", "simulate", "read_run"]
+__all__ = ["Run", "simulate", "read_run", "run_of"]
 
 
 @dataclass(eq=False)
@@ -105,8 +105,15 @@ def simulate(
     else:
         run_engine = Engine(scenario, topology=topology)
     run_engine.run(progress)
+    return run_of(run_engine, engine)
+
+
+def run_of(run_engine: Any, engine: str) -> Run:
+    """The :class:`Run` of an engine as it stands (finished or not): its scenario, with any
+    fault injected while it ran, is what reproduces it."""
     rounds = run_engine.rounds_frame()
     events = run_engine.events_frame()
+    scenario = run_engine.scenario
     return Run(
         scenario=scenario,
         engine=engine,

@@ -1,0 +1,307 @@
+"""The swarm dashboard: thousands of nodes gossiping on a canvas, live charts, and faults
+injected while it runs. Start it with ``swarm dashboard`` (or ``solara run dashboards/app.py``).
+
+Layout: controls on the left (the scenario, generated from parameter metadata; play / pause /
+step / reset, speed, engine; faults), the node view and the charts on the right. The run is a
+:class:`dashboards.session.LiveRun`; every change of it bumps ``version``, which re-renders
+only the live view, never the controls. While playing, the node view asks for the next frame
+after drawing the last (see ``nodeview.vue``), so frames never queue up.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import solara
+
+from dashboards.controls import ParamInput, ParamsControls, field_specs
+from dashboards.palette import colours_for
+from dashboards.session import DOWN, LiveRun
+from swarm.config import Scenario, describe_param
+from swarm.errors import ConfigError
+from swarm.faults import FAULTS
+from swarm.model import ENGINES
+from swarm.protocols import PROTOCOLS
+from swarm.topology import TOPOLOGIES
+
+VIEW_SIZE = 640
+#: edges are drawn when there are at most this many (a picture, not a hairball)
+MAX_EDGES_DRAWN = 20_000
+DEFAULT_SCENARIO = {"nodes": 5000, "protocol": "push-pull", "topology": "complete", "seed": 1,
+                    "max_rounds": 1000}
+TOOLS = {"inspect": "inspect a node", "region": "crash a region", "cut": "cut along a line"}
+
+
+def b64(array: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
+
+
+@solara.component_vue("nodeview.vue", vuetify=False)
+def NodeView(positions: str, edges: str, codes: str, colors: dict, size: int, dot: int,
+             round: int, playing: bool, interval_ms: int, selected: int, tool: str,
+             event_next_frame: Callable[[Any], None], event_node_clicked: Callable[[Any], None],
+             event_region_selected: Callable[[Any], None],
+             event_line_drawn: Callable[[Any], None]):
+    pass
+
+
+@solara.component_vue("charts.vue", vuetify=False)
+def Charts(series: dict, theory: list | None, theory_label: str, markers: list, shown: list,
+           width: int = 430, height: int = 150, pad: int = 34):
+    pass
+
+
+# ------------------------------------------------------------------------------ the state
+# one value per browser tab (Solara scopes module-level reactive variables per session)
+settings = solara.reactive(dict(Scenario.from_dict(DEFAULT_SCENARIO).to_dict()))
+engine_name = solara.reactive("kernels")
+live: solara.Reactive[LiveRun | None] = solara.reactive(None)
+version = solara.reactive(0)        # bumped whenever the run changed
+playing = solara.reactive(False)
+interval_ms = solara.reactive(0)
+rounds_per_frame = solara.reactive(1)
+selected = solara.reactive(-1)
+tool = solara.reactive("inspect")
+error = solara.reactive("")
+metric_choice = solara.reactive("")
+
+
+class Drawing:
+    """What the node view needs that changes only with a new run (cached per LiveRun)."""
+
+    def __init__(self, run: LiveRun) -> None:
+        self.positions = b64(run.positions)
+        topo = run.model.topology
+        if topo.n_edges <= MAX_EDGES_DRAWN:
+            src, dst = topo.edges()
+            self.edges = b64(np.column_stack([src, dst]).astype(np.int32))
+        else:
+            self.edges = ""
+        self.colors = colours_for(run.node_states)
+        self.dot = int(max(1, min(8, 0.7 * VIEW_SIZE / max(1.0, np.sqrt(run.n)))))
+
+
+_drawings: dict[int, Drawing] = {}
+
+
+def drawing(run: LiveRun) -> Drawing:
+    key = id(run)
+    if key not in _drawings:
+        _drawings.clear()
+        _drawings[key] = Drawing(run)
+    return _drawings[key]
+
+
+def changed() -> None:
+    version.value += 1
+
+
+def guarded(action: Callable[[], Any]) -> Callable[[], None]:
+    """Run a user action; a ConfigError is shown on the page and changes nothing."""
+
+    def run() -> None:
+        try:
+            action()
+            error.value = ""
+        except (ConfigError, ValueError) as exc:
+            error.value = str(exc)
+        changed()
+
+    return run
+
+
+def reset() -> None:
+    playing.value = False
+    selected.value = -1
+    live.value = LiveRun(Scenario.from_dict(settings.value), engine=engine_name.value)
+    changed()
+
+
+def set_setting(key: str, value: Any) -> None:
+    """Apply one control: a valid scenario restarts the run; an invalid one is explained
+    and the run goes on untouched."""
+    try:
+        scenario = Scenario.from_dict(settings.value).replace({key: value})
+    except ConfigError as exc:
+        error.value = str(exc)
+        return
+    error.value = ""
+    settings.value = scenario.to_dict()
+    reset()
+
+
+def step_frame(_frame: Any = None) -> None:
+    run = live.value
+    if run is None:
+        return
+    run.step(rounds_per_frame.value)
+    if run.done:
+        playing.value = False
+    changed()
+
+
+# ------------------------------------------------------------------------------ controls
+@solara.component
+def ScenarioControls():
+    values = settings.value
+    scenario_fields = {f.name: f for f in dataclasses.fields(Scenario)}
+    for name in ("nodes", "seed", "max_rounds"):
+        ParamInput(describe_param(scenario_fields[name]), values[name],
+                   lambda v, name=name: set_setting(name, v))
+    solara.Select(label="protocol", values=sorted(PROTOCOLS), value=values["protocol"],
+                  on_value=lambda v: set_setting("protocol", v))
+    ParamsControls("protocol", PROTOCOLS[values["protocol"]].Params, values, set_setting)
+    solara.Select(label="topology", values=sorted(TOPOLOGIES), value=values["topology"],
+                  on_value=lambda v: set_setting("topology", v))
+    ParamsControls("topology", TOPOLOGIES[values["topology"]], values, set_setting)
+
+
+@solara.component
+def RunControls():
+    run = live.value
+    with solara.Row():
+        solara.Button("Pause" if playing.value else "Play", color="primary",
+                      on_click=lambda: playing.set(not playing.value),
+                      disabled=run is None or run.done)
+        solara.Button("Step", on_click=step_frame, disabled=run is None or run.done)
+        solara.Button("Reset", on_click=reset)
+    solara.SliderInt("rounds per frame", value=rounds_per_frame, min=1, max=50)
+    solara.SliderInt("pause between frames (ms)", value=interval_ms, min=0, max=1000, step=10)
+    solara.Select(label="engine", values=list(ENGINES), value=engine_name.value,
+                  on_value=lambda v: (engine_name.set(v), reset()))
+
+
+@solara.component
+def FaultControls():
+    run = live.value
+    fraction = solara.use_reactive(0.1)
+    keep_state = solara.use_reactive(True)
+    loss = solara.use_reactive(0.0)
+    latency = solara.use_reactive(0.0)
+    kind = solara.use_reactive("crash")
+    options = solara.use_reactive({})
+    if run is None:
+        return
+    solara.ToggleButtonsSingle(value=tool, values=list(TOOLS))
+    solara.Text(f"drag on the canvas to {TOOLS[tool.value]}" if tool.value != "inspect"
+                else "click a node to inspect it")
+    solara.SliderFloat("crash fraction", value=fraction, min=0.0, max=1.0, step=0.01)
+    solara.Checkbox(label="recovered nodes keep their state", value=keep_state)
+    with solara.Row():
+        solara.Button("Crash", on_click=guarded(
+            lambda: run.crash_fraction(fraction.value, keep_state.value)))
+        solara.Button("Recover", on_click=guarded(run.recover))
+        solara.Button("Heal", on_click=guarded(run.heal))
+    solara.SliderFloat("message loss", value=loss.value, min=0.0, max=1.0, step=0.01,
+                       on_value=lambda v: (loss.set(v), guarded(lambda: run.set_loss(v))()))
+    solara.SliderFloat("latency (rounds)", value=latency.value, min=0.0, max=10.0, step=0.5,
+                       on_value=lambda v: (latency.set(v),
+                                           guarded(lambda: run.set_latency(v))()))
+    with solara.Details("inject any fault"):
+        solara.Select(label="fault", values=sorted(FAULTS), value=kind,
+                      on_value=lambda v: options.set({}))
+        cls = FAULTS[kind.value].Params
+        ParamsControls("", cls, options.value,
+                       lambda key, v: options.set({**options.value, key: v}),
+                       skip=("start", "end"))
+        solara.Button("Inject", on_click=guarded(
+            lambda: run.inject(cls(**options.value))))
+
+
+# ------------------------------------------------------------------------------ live view
+@solara.component
+def Legend(run: LiveRun, colours: dict[str, str]):
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "10px"}):
+        names = [*run.node_states, "down"]
+        codes = [*map(str, range(len(run.node_states))), str(DOWN)]
+        for name, code in zip(names, codes, strict=True):
+            solara.HTML(tag="span", unsafe_innerHTML=(
+                f'<span style="display:inline-block;width:12px;height:12px;'
+                f'background:{colours[code]};margin-right:4px"></span>{name}'),
+                classes=["swarm-legend"])
+
+
+@solara.component
+def LiveView():
+    _ = version.value  # re-render on every change of the run
+    run = live.value
+    if run is None:
+        solara.Text("starting…")
+        return
+    draw = drawing(run)
+    codes = run.codes()
+    counts = np.bincount(codes, minlength=256)
+    with solara.Row(style={"align-items": "baseline", "gap": "16px"}):
+        solara.HTML(tag="span", unsafe_innerHTML=f"round <b>{run.round}</b>",
+                    classes=["swarm-round"], attributes={"data-round": str(run.round)})
+        solara.Text(" · ".join(f"{name} {counts[i]:,}" for i, name
+                               in enumerate(run.node_states)) + f" · down {counts[DOWN]:,}")
+        if run.done:
+            solara.Text("finished", classes=["swarm-finished"])
+    Legend(run, draw.colors)
+    with solara.Row(style={"align-items": "flex-start", "gap": "12px"}):
+        NodeView(positions=draw.positions, edges=draw.edges, codes=b64(codes),
+                 colors=draw.colors, size=VIEW_SIZE, dot=draw.dot, round=run.round,
+                 playing=playing.value, interval_ms=interval_ms.value,
+                 selected=selected.value, tool=tool.value,
+                 event_next_frame=step_frame,
+                 event_node_clicked=lambda i: selected.set(int(i)),
+                 event_region_selected=lambda r: guarded(
+                     lambda: run.crash_region(tuple(r)))(),
+                 event_line_drawn=lambda line: guarded(lambda: run.cut(tuple(line)))())
+        NodeInfo(run)
+    metrics = [m for m in run.metric_names() if m not in ("coverage", "informed")]
+    shown = []
+    if "coverage" in run.metric_names():
+        shown.append({"name": "coverage", "title": "coverage", "color": "#E69F00"})
+    shown += [{"name": "messages", "title": "messages per round", "color": "#0072B2"},
+              {"name": "live", "title": "live nodes", "color": "#009E73"}]
+    if metrics:
+        choice = metric_choice.value if metric_choice.value in metrics else metrics[0]
+        shown.append({"name": choice, "title": choice, "color": "#CC79A7"})
+    series = run.series([s["name"] for s in shown])
+    Charts(series=series, theory=run.theory(max(10, run.round)),
+           theory_label="mean field (Demers et al.)", markers=run.actions, shown=shown)
+    with solara.Row():
+        if len(metrics) > 1:
+            solara.Select(label="protocol metric", values=metrics, value=metric_choice)
+        solara.FileDownload(lambda: run.export("parquet"), filename="swarm-run.parquet",
+                            label="Export Parquet")
+        solara.FileDownload(lambda: run.export("csv"), filename="swarm-run.csv",
+                            label="Export CSV")
+
+
+@solara.component
+def NodeInfo(run: LiveRun):
+    with solara.Card("node", style={"min-width": "220px"}):
+        if 0 <= selected.value < run.n:
+            info = run.node_info(selected.value)
+            solara.Markdown("\n".join(f"- **{k}**: {v}" for k, v in info.items()))
+        else:
+            solara.Text("click a node (tool: inspect a node)")
+
+
+@solara.component
+def Page():
+    solara.Title("swarm")
+    solara.use_effect(lambda: reset() if live.value is None else None, [])
+    with solara.Columns([1, 3]):
+        with solara.Column():
+            solara.Markdown("## swarm")
+            if error.value:
+                solara.Error(error.value)
+            with solara.Card("run"):
+                RunControls()
+            with solara.Card("scenario"):
+                ScenarioControls()
+            with solara.Card("faults"):
+                FaultControls()
+        with solara.Column():
+            LiveView()
+
+
+__all__ = ["Page", "field_specs"]

@@ -1,0 +1,43 @@
+"""Colours of node states: the Okabe–Ito palette (Okabe & Ito 2008), which stays distinct
+under the common colour-vision deficiencies. A state is coloured by its name, so every
+protocol that calls a state "informed" shows it alike; a name not listed takes the next
+unused colour of the palette."""
+
+from __future__ import annotations
+
+from dashboards.session import DOWN
+
+__all__ = ["OKABE_ITO", "STATE_COLOURS", "DOWN_COLOUR", "colours_for"]
+
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+             "#999999")
+
+STATE_COLOURS = {
+    # dissemination: who has heard; rumour mongering: who still spreads
+    "susceptible": "#56B4E9",   # sky blue
+    "informed": "#E69F00",      # orange
+    "infective": "#D55E00",     # vermillion
+    "removed": "#0072B2",       # blue
+    # anti-entropy
+    "behind": "#56B4E9",
+    "up to date": "#009E73",    # bluish green
+    # failure detection
+    "alive": "#009E73",
+    "suspect": "#F0E442",       # yellow
+    "dead": "#D55E00",
+    # Byzantine
+    "byzantine": "#CC79A7",     # reddish purple
+}
+DOWN_COLOUR = "#000000"  # a node that is down (crashed, churned out)
+
+
+def colours_for(node_states: tuple[str, ...]) -> dict[str, str]:
+    """``{code: "#rrggbb"}`` for a protocol's states (codes as strings: JSON keys) and
+    ``DOWN``."""
+    used = {STATE_COLOURS[name] for name in node_states if name in STATE_COLOURS}
+    spare = [c for c in OKABE_ITO if c not in used]
+    out = {}
+    for code, name in enumerate(node_states):
+        out[str(code)] = STATE_COLOURS.get(name) or (spare.pop(0) if spare else "#999999")
+    out[str(DOWN)] = DOWN_COLOUR
+    return out

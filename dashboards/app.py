@@ -21,7 +21,7 @@ import solara
 from dashboards.controls import ParamInput, ParamsControls, field_specs
 from dashboards.palette import colours_for
 from dashboards.session import DOWN, LiveRun
-from swarm.config import Scenario, describe_param
+from swarm.config import Scenario, describe_param, parse_value
 from swarm.errors import ConfigError
 from swarm.faults import FAULTS
 from swarm.model import ENGINES
@@ -144,6 +144,13 @@ def step_frame(_frame: Any = None) -> None:
     changed()
 
 
+def next_frame(_frame: Any = None) -> None:
+    """The node view asks for the next frame: a request that arrives after Pause is
+    dropped, so a pause stops at once."""
+    if playing.value:
+        step_frame()
+
+
 # ------------------------------------------------------------------------------ controls
 @solara.component
 def ScenarioControls():
@@ -186,8 +193,10 @@ def FaultControls():
     options = solara.use_reactive({})
     if run is None:
         return
-    solara.ToggleButtonsSingle(value=tool, values=list(TOOLS))
-    solara.Text(f"drag on the canvas to {TOOLS[tool.value]}" if tool.value != "inspect"
+    by_text = {text: key for key, text in TOOLS.items()}
+    solara.ToggleButtonsSingle(value=TOOLS[tool.value], values=list(TOOLS.values()),
+                               on_value=lambda text: tool.set(by_text[text]))
+    solara.Text("drag on the canvas to " + TOOLS[tool.value] if tool.value != "inspect"
                 else "click a node to inspect it")
     solara.SliderFloat("crash fraction", value=fraction, min=0.0, max=1.0, step=0.01)
     solara.Checkbox(label="recovered nodes keep their state", value=keep_state)
@@ -239,7 +248,8 @@ def LiveView():
         solara.HTML(tag="span", unsafe_innerHTML=f"round <b>{run.round}</b>",
                     classes=["swarm-round"], attributes={"data-round": str(run.round)})
         solara.Text(" · ".join(f"{name} {counts[i]:,}" for i, name
-                               in enumerate(run.node_states)) + f" · down {counts[DOWN]:,}")
+                               in enumerate(run.node_states)) + f" · down {counts[DOWN]:,}",
+                    classes=["swarm-status"])
         if run.done:
             solara.Text("finished", classes=["swarm-finished"])
     Legend(run, draw.colors)
@@ -248,7 +258,7 @@ def LiveView():
                  colors=draw.colors, size=VIEW_SIZE, dot=draw.dot, round=run.round,
                  playing=playing.value, interval_ms=interval_ms.value,
                  selected=selected.value, tool=tool.value,
-                 event_next_frame=step_frame,
+                 event_next_frame=next_frame,
                  event_node_clicked=lambda i: selected.set(int(i)),
                  event_region_selected=lambda r: guarded(
                      lambda: run.crash_region(tuple(r)))(),
@@ -277,7 +287,7 @@ def LiveView():
 
 @solara.component
 def NodeInfo(run: LiveRun):
-    with solara.Card("node", style={"min-width": "220px"}):
+    with solara.Card("node", style={"min-width": "220px"}, classes=["swarm-node-info"]):
         if 0 <= selected.value < run.n:
             info = run.node_info(selected.value)
             solara.Markdown("\n".join(f"- **{k}**: {v}" for k, v in info.items()))
@@ -285,10 +295,37 @@ def NodeInfo(run: LiveRun):
             solara.Text("click a node (tool: inspect a node)")
 
 
+def settings_from_query(search: str | None) -> None:
+    """A scenario from the address: ``?nodes=50000&protocol=push&topology=ring`` (dotted keys,
+    TOML values; ``engine`` too). Bad keys or values are shown and the defaults kept."""
+    from urllib.parse import parse_qsl
+
+    pairs = dict(parse_qsl(search or ""))
+    if "engine" in pairs:
+        engine = pairs.pop("engine")
+        if engine in ENGINES:
+            engine_name.value = engine
+        else:
+            error.value = f"engine = {engine!r}: must be one of {', '.join(ENGINES)}"
+    if pairs:
+        try:
+            updates = {k: parse_value(value) for k, value in pairs.items()}
+            settings.value = Scenario.from_dict(DEFAULT_SCENARIO).replace(updates).to_dict()
+        except ConfigError as exc:
+            error.value = str(exc)
+
+
 @solara.component
 def Page():
     solara.Title("swarm")
-    solara.use_effect(lambda: reset() if live.value is None else None, [])
+    router = solara.use_router()
+
+    def start() -> None:
+        if live.value is None:
+            settings_from_query(router.search)
+            reset()
+
+    solara.use_effect(start, [])
     with solara.Columns([1, 3]):
         with solara.Column():
             solara.Markdown("## swarm")
@@ -296,10 +333,10 @@ def Page():
                 solara.Error(error.value)
             with solara.Card("run"):
                 RunControls()
-            with solara.Card("scenario"):
-                ScenarioControls()
             with solara.Card("faults"):
                 FaultControls()
+            with solara.Card("scenario"):
+                ScenarioControls()
         with solara.Column():
             LiveView()
 

@@ -1,0 +1,75 @@
+"""The dashboard's components rendered by Solara in-process (no browser): the controls come
+from the parameter metadata of every registered protocol, and the buttons drive the run."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import ipyvuetify as v
+import pytest
+import solara
+
+from dashboards import app
+from swarm import PROTOCOLS
+from swarm.faults import FAULTS
+
+
+@pytest.fixture(autouse=True)
+def fresh_state():
+    """Module-level reactive variables hold one value per session; start each test anew."""
+    app.settings.value = app.Scenario.from_dict(app.DEFAULT_SCENARIO).to_dict()
+    app.engine_name.value = "kernels"
+    app.live.value = None
+    app.playing.value = False
+    app.error.value = ""
+    yield
+
+
+def labels(rc) -> set[str]:
+    found = set()
+    for cls in (v.TextField, v.Select, v.Checkbox, v.Slider):
+        for w in rc.find(cls).widgets:
+            if getattr(w, "label", None):
+                found.add(w.label.split(" (")[0])
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(PROTOCOLS))
+def test_every_protocol_parameter_has_a_control(name):
+    app.set_setting("protocol", name)
+    box, rc = solara.render(app.ScenarioControls(), handle_error=False)
+    shown = labels(rc)
+    wanted = {f.name for f in dataclasses.fields(PROTOCOLS[name].Params)}
+    assert wanted <= shown, wanted - shown
+    assert {"nodes", "seed", "protocol", "topology"} <= shown
+
+
+@pytest.mark.parametrize("kind", sorted(FAULTS))
+def test_every_fault_parameter_has_a_control_in_the_inject_form(kind):
+    app.reset()
+    box, rc = solara.render(app.FaultControls(), handle_error=False)
+    rc.find(v.Select, label="fault").widget.v_model = kind
+    shown = labels(rc)
+    wanted = {f.name for f in dataclasses.fields(FAULTS[kind].Params)} - {"start", "end"}
+    assert wanted <= shown, wanted - shown
+
+
+def test_step_advances_the_model_and_reset_starts_over():
+    box, rc = solara.render(app.Page(), handle_error=False)
+    run = app.live.value
+    assert run is not None and run.round == 0
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert app.live.value.round == 2
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert app.live.value is not run and app.live.value.round == 0
+
+
+def test_a_bad_value_is_explained_and_the_run_goes_on():
+    box, rc = solara.render(app.Page(), handle_error=False)
+    run = app.live.value
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    app.set_setting("nodes", 0)
+    assert "nodes = 0" in app.error.value and "must be" in app.error.value
+    assert app.live.value is run and run.round == 1  # nothing lost
+    rc.find(v.Alert).assert_not_empty()

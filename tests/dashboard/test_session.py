@@ -1,0 +1,127 @@
+"""The dashboard's live run, without a browser: frames, charts, faults from the page, export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import swarm
+from dashboards.palette import OKABE_ITO, colours_for
+from dashboards.session import DOWN, LiveRun
+from swarm import ConfigError, Scenario
+from swarm.faults.loss import LossParams
+
+
+def live(nodes: int = 2000, **extra) -> LiveRun:
+    return LiveRun(Scenario.from_dict({"nodes": nodes, "protocol": "push-pull", "seed": 4,
+                                       "protocol.origin": 0, "max_rounds": 300, **extra}))
+
+
+def test_a_frame_is_one_byte_per_node_with_down_nodes_marked():
+    run = live()
+    assert run.positions.dtype == np.float32 and run.positions.shape == (2000, 2)
+    run.step(3)
+    run.crash_fraction(0.25)
+    run.step(1)
+    codes = run.codes()
+    assert codes.dtype == np.uint8 and codes.shape == (2000,)
+    down = ~run.model.state.live
+    assert down.sum() == 500 and np.all(codes[down] == DOWN)
+    assert np.array_equal(codes[~down], run.model.state.informed[~down].astype(np.uint8))
+
+
+def test_a_cut_stalls_the_far_side_and_the_heal_completes_it():
+    """Origin 0 sits at the centre of the spiral layout; a vertical cut to its right keeps
+    the rumour on its side until the heal."""
+    run = live()
+    x0 = float(run.positions[0, 0])
+    run.cut((x0 + 0.1, 0.0, x0 + 0.1, 1.0))
+    run.step(40)
+    informed = run.model.state.informed
+    far = run.positions[:, 0] > x0 + 0.1
+    assert far.sum() > 100
+    assert not informed[far].any() and informed[~far].all()
+    assert not run.done  # the split is still open: the run waits for the heal
+    run.heal()
+    run.step(100)
+    assert run.done and informed.all()
+    actions = [a["label"] for a in run.actions]
+    assert actions == ["cut", "heal"]
+    events = run.result().events
+    heal = events[events["event"] == "heal"]
+    assert int(heal["reconverge_rounds"].iloc[0]) > 0
+
+
+def test_changing_loss_ends_the_old_loss_and_the_run_replays():
+    run = live(nodes=500)
+    run.set_loss(0.2)
+    run.step(2)
+    run.set_loss(0.5)
+    run.step(2)
+    run.set_loss(0.0)
+    run.set_latency(1.0)
+    run.step(1000)  # to the end (max_rounds: messages stay in flight while latency lasts)
+    losses = [p for _, p in run.scenario.faults if p.name == "loss"]
+    assert [(p.rate, p.start, p.end) for p in losses] == [(0.2, 1, 2), (0.5, 3, 4)]
+    replay = swarm.simulate(run.scenario)
+    pd.testing.assert_frame_equal(replay.rounds, run.result().rounds)
+
+
+def test_bad_fault_values_are_refused_with_the_field_named():
+    run = live(nodes=100)
+    with pytest.raises(ConfigError) as info:
+        run.set_loss(1.5)
+    assert info.value.field == "faults.loss.rate"
+    with pytest.raises(ConfigError, match="four numbers"):
+        run.cut((0.5, 0.0, 0.5))  # type: ignore[arg-type]
+    assert run.scenario.faults == ()  # nothing half-added
+
+
+def test_generic_injection_and_recover():
+    run = live(nodes=300)
+    label = run.inject(LossParams(rate=0.1))
+    assert run.engine.active_faults("loss") == [label]
+    run.crash_region((0.0, 0.0, 1.0, 1.0))
+    run.step(1)
+    assert run.model.state.n_live == 0
+    run.recover()
+    run.step(1)
+    assert run.model.state.n_live == 300
+
+
+def test_series_theory_and_node_info():
+    run = live(nodes=1000)
+    run.step(5)
+    series = run.series()
+    assert series["round"] == list(range(6))
+    assert series["coverage"][0] == pytest.approx(1 / 1000)
+    assert {"messages", "live"} <= series.keys()
+    theory = run.theory(5)
+    assert len(theory) == 6 and theory[0] == pytest.approx(1 / 1000)
+    info = run.node_info(0)
+    assert info["node"] == 0 and info["state"] == "informed" and info["informed_round"] == 0
+    with pytest.raises(IndexError):
+        run.node_info(1000)
+
+
+def test_export_reads_back_with_the_scenario_that_replays_it(tmp_path):
+    run = live(nodes=400)
+    run.step(2)
+    run.cut((0.5, 0.0, 0.5, 1.0))
+    run.step(3)
+    path = tmp_path / "run.parquet"
+    path.write_bytes(run.export("parquet"))
+    back = swarm.read_run(path)
+    pd.testing.assert_frame_equal(back.rounds, run.result().rounds)
+    assert back.scenario == run.scenario
+    csv = pd.read_csv(__import__("io").BytesIO(run.export("csv")))
+    assert list(csv["round"]) == list(range(6))
+    with pytest.raises(ValueError, match="parquet, csv"):
+        run.export("xlsx")
+
+
+def test_palette_is_okabe_ito_and_names_every_state():
+    colours = colours_for(("susceptible", "infective", "removed", "something new"))
+    assert set(colours) == {"0", "1", "2", "3", str(DOWN)}
+    assert colours["3"] in OKABE_ITO and len(set(colours.values())) == 5

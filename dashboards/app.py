@@ -33,7 +33,10 @@ VIEW_SIZE = 640
 MAX_EDGES_DRAWN = 20_000
 DEFAULT_SCENARIO = {"nodes": 5000, "protocol": "push-pull", "topology": "complete", "seed": 1,
                     "max_rounds": 1000}
-TOOLS = {"inspect": "inspect a node", "region": "crash a region", "cut": "cut along a line"}
+TOOLS = {"inspect": "inspect", "region": "crash region", "cut": "cut"}
+HINTS = {"inspect": "click a node to see its state",
+         "region": "drag a rectangle on the canvas: its nodes crash",
+         "cut": "drag a line across the canvas: the network splits along it"}
 
 
 def b64(array: np.ndarray) -> str:
@@ -43,6 +46,7 @@ def b64(array: np.ndarray) -> str:
 @solara.component_vue("nodeview.vue", vuetify=False)
 def NodeView(positions: str, edges: str, codes: str, colors: dict, size: int, dot: int,
              round: int, playing: bool, interval_ms: int, selected: int, tool: str,
+             cut_line: list | None,
              event_next_frame: Callable[[Any], None], event_node_clicked: Callable[[Any], None],
              event_region_selected: Callable[[Any], None],
              event_line_drawn: Callable[[Any], None]):
@@ -196,8 +200,7 @@ def FaultControls():
     by_text = {text: key for key, text in TOOLS.items()}
     solara.ToggleButtonsSingle(value=TOOLS[tool.value], values=list(TOOLS.values()),
                                on_value=lambda text: tool.set(by_text[text]))
-    solara.Text("drag on the canvas to " + TOOLS[tool.value] if tool.value != "inspect"
-                else "click a node to inspect it")
+    solara.Text(HINTS[tool.value])
     solara.SliderFloat("crash fraction", value=fraction, min=0.0, max=1.0, step=0.01)
     solara.Checkbox(label="recovered nodes keep their state", value=keep_state)
     with solara.Row():
@@ -257,7 +260,7 @@ def LiveView():
         NodeView(positions=draw.positions, edges=draw.edges, codes=b64(codes),
                  colors=draw.colors, size=VIEW_SIZE, dot=draw.dot, round=run.round,
                  playing=playing.value, interval_ms=interval_ms.value,
-                 selected=selected.value, tool=tool.value,
+                 selected=selected.value, tool=tool.value, cut_line=run.cut_line(),
                  event_next_frame=next_frame,
                  event_node_clicked=lambda i: selected.set(int(i)),
                  event_region_selected=lambda r: guarded(
@@ -292,7 +295,7 @@ def NodeInfo(run: LiveRun):
             info = run.node_info(selected.value)
             solara.Markdown("\n".join(f"- **{k}**: {v}" for k, v in info.items()))
         else:
-            solara.Text("click a node (tool: inspect a node)")
+            solara.Text("click a node (tool: inspect)")
 
 
 def settings_from_query(search: str | None) -> None:

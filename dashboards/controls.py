@@ -23,7 +23,8 @@ def field_specs(params_cls: type, skip: tuple[str, ...] = ()) -> list[dict[str, 
 
 
 def _label(spec: dict[str, Any]) -> str:
-    return spec["name"] + (f" ({spec['units']})" if spec["units"] else "")
+    units = spec["units"]
+    return spec["name"] + (f" ({units})" if units and units != spec["name"] else "")
 
 
 @solara.component

@@ -112,6 +112,14 @@ class LiveRun:
             self._theory = curve
         return self._theory[: rounds + 1].tolist()
 
+    def cut_line(self) -> list[float] | None:
+        """The line of the split acting now, if it is a cut along a line."""
+        for label in self.engine.active_faults("partition"):
+            params = self.engine.faults.get(label).params
+            if params.by == "line":
+                return [float(v) for v in params.line.split(",")]
+        return None
+
     def node_info(self, i: int) -> dict[str, Any]:
         """Everything the state holds about node ``i`` (its agent's view of it)."""
         if not 0 <= i < self.n:

@@ -75,7 +75,7 @@ def test_a_cut_drawn_on_the_canvas_stalls_the_far_side_until_heal(solara_app, pa
     """Origin 0 is at the centre of the layout; a vertical cut a quarter of the width to its
     right keeps the rumour from the strip beyond it until the heal."""
     open_page(page, solara_app(APP), "nodes=3000&protocol=push-pull&protocol.origin=0&seed=2")
-    page.get_by_role("button", name="cut along a line").click()
+    page.get_by_role("button", name="cut", exact=True).click()
     box = canvas_box(page)
     x = box["x"] + 0.75 * box["width"]
     page.mouse.move(x, box["y"] + 5)
@@ -84,6 +84,8 @@ def test_a_cut_drawn_on_the_canvas_stalls_the_far_side_until_heal(solara_app, pa
     page.mouse.move(x, box["y"] + box["height"] - 5, steps=5)
     page.mouse.up()
     page.locator(".swarm-marker", has_text="cut").first.wait_for()  # marked on the charts
+    line = page.evaluate("window.__swarmView.view.cut_line")  # and drawn on the canvas
+    assert line[0] == pytest.approx(0.75, abs=0.02) and line[2] == pytest.approx(0.75, abs=0.02)
 
     for _ in range(30):
         page.get_by_role("button", name="Step").click()
@@ -97,6 +99,7 @@ def test_a_cut_drawn_on_the_canvas_stalls_the_far_side_until_heal(solara_app, pa
     assert page.locator(".swarm-finished").count() == 0
 
     page.get_by_role("button", name="Heal").click()
+    page.wait_for_function("window.__swarmView.view.cut_line === null")
     page.get_by_role("button", name="Play").click()
     page.locator(".swarm-finished").wait_for(timeout=30_000)
     assert counts(page)["susceptible"] == 0

@@ -1,0 +1,42 @@
+"""``swarm dashboard``: serves the page on 127.0.0.1, prints the address, stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from browser_harness import free_port, solara_env
+
+
+def test_the_command_serves_the_page_and_stops_on_ctrl_c():
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "swarm.cli", "dashboard", "--port",
+                             str(port)], env=solara_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        page = None
+        while page is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                    page = r.read().decode()
+            except OSError:
+                time.sleep(0.2)  # polling for the server, with a deadline
+        assert page is not None, proc.stderr.read() if proc.poll() is not None else "no answer"
+        assert "solara" in page.lower()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert f"http://127.0.0.1:{port}/" in err and "stopped" in err
+
+
+def test_a_bad_port_is_refused_before_anything_starts():
+    proc = subprocess.run([sys.executable, "-m", "swarm.cli", "dashboard", "--port", "0"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "--port" in proc.stderr

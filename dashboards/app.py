@@ -173,6 +173,7 @@ def ScenarioControls():
 
 @solara.component
 def RunControls():
+    _ = version.value  # Play / Step are enabled again when a fault revives a finished run
     run = live.value
     with solara.Row():
         solara.Button("Pause" if playing.value else "Play", color="primary",

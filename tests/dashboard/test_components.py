@@ -73,3 +73,15 @@ def test_a_bad_value_is_explained_and_the_run_goes_on():
     assert "nodes = 0" in app.error.value and "must be" in app.error.value
     assert app.live.value is run and run.round == 1  # nothing lost
     rc.find(v.Alert).assert_not_empty()
+
+
+def test_a_fault_revives_a_finished_run_and_step_is_enabled_again():
+    app.settings.value = app.Scenario.from_dict({"nodes": 200, "protocol": "push-pull",
+                                                 "seed": 1}).to_dict()
+    box, rc = solara.render(app.Page(), handle_error=False)
+    step = rc.find(v.Btn, children=["Step"])
+    while not app.live.value.done:
+        step.widget.click()
+    assert step.widget.disabled
+    app.guarded(lambda: app.live.value.crash_fraction(0.5, keep_state=False))()
+    assert not step.widget.disabled

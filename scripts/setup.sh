@@ -1,5 +1,6 @@
 # Sourced by run.sh and test.sh: find Python >= 3.12, make .venv, install swarm with its
-# extras. Idempotent: reinstalls only when pyproject.toml changes.
+# extras, install Solara's front-end assets (solara_assets.sh, settings in solara_env.sh).
+# Idempotent: reinstalls only when pyproject.toml changes, fetches only missing assets.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
@@ -34,8 +35,11 @@ WANT="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
     echo "setup: installing swarm and its dependencies into $VENV" >&2
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e "$ROOT[dev]"
+    "$VENV/bin/python" -m pip install --quiet -e "$ROOT[dev,dashboard]"
     echo "$WANT" >"$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"
+# the dashboard's front-end files: from the npm registry into solara's asset cache (no CDN)
+source "$ROOT/scripts/solara_env.sh"
+bash "$ROOT/scripts/solara_assets.sh"
 cd "$ROOT"

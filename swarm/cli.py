@@ -359,7 +359,7 @@ def dashboard(port: int, host: str) -> None:
 
     app = Path(spec.origin).parent / "app.py"  # type: ignore[arg-type]
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", host,
-               "--port", str(port), "--production", "--no-open"]
+               "--port", str(port), "--production", "--no-open", "--no-check-version"]
     click.echo(f"swarm dashboard: http://{host}:{port}/  (Ctrl-C stops it)", err=True)
     server = subprocess.Popen(command, env=environ())
     try:

@@ -1,5 +1,5 @@
 """Browser-test harness for the Solara dashboard: a Solara server in a subprocess with the
-offline asset settings (scripts/solara_env.sh), Debian's Chromium driven by Playwright, and a
+offline asset settings (dashboards/offline.py), Debian's Chromium driven by Playwright, and a
 record of every request the page makes.
 
 Used through the fixtures in tests/dashboard/conftest.py; importable on its own for scripts.
@@ -40,12 +40,6 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # not network requests: a page's own blobs and inline data
 LOCAL_SCHEMES = {"blob", "data", "about", "chrome", "chrome-extension"}
-SOLARA_ENV_KEYS = (
-    "SOLARA_ASSETS_PROXY",
-    "SOLARA_ASSETS_PROXY_CACHE_DIR",
-    "SOLARA_ASSETS_CDN",
-    "SOLARA_TELEMETRY_MIXPANEL_ENABLE",
-)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -53,25 +47,13 @@ SOLARA_ENV_KEYS = (
 
 
 def solara_env() -> dict[str, str]:
-    """os.environ plus the settings of scripts/solara_env.sh (the one place they are written).
+    """os.environ plus the Solara settings of dashboards/offline.py (the one place they are
+    written; scripts/solara_env.sh exports the same), values already set winning."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from dashboards.offline import environ
 
-    scripts/test.sh already exported them (setup.sh sources the file); when pytest runs without
-    it, bash sources the file here so both paths use the same values.
-    """
-    env = dict(os.environ)
-    if all(k in env for k in SOLARA_ENV_KEYS):
-        return env
-    out = subprocess.run(
-        ["bash", "-c", 'source "$1" && env -0', "bash", str(ROOT / "scripts" / "solara_env.sh")],
-        check=True,
-        capture_output=True,
-        env=env,
-    ).stdout
-    for item in out.split(b"\0"):
-        key, sep, value = item.decode().partition("=")
-        if sep and key in SOLARA_ENV_KEYS:
-            env[key] = value
-    return env
+    return environ()
 
 
 def ensure_solara_assets(env: dict[str, str]) -> None:
@@ -86,6 +68,17 @@ def ensure_solara_assets(env: dict[str, str]) -> None:
         raise RuntimeError(f"scripts/solara_assets.sh failed:\n{proc.stdout}{proc.stderr}")
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: the server gets SIGTERM when pytest dies (e.g. killed by a timeout), so a hard
+    kill of the test run does not leave it running."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -98,7 +91,8 @@ def free_port() -> int:
 
 @dataclass
 class SolaraServer:
-    """`solara run <app>` on 127.0.0.1 in production mode (no reload, no browser opening).
+    """`solara run <app>` on 127.0.0.1 in production mode (no reload, no browser opening),
+    stopped by its PID.
 
     app: a .py file / directory path, or a module path ("dashboards.app") importable from cwd.
     """
@@ -119,6 +113,11 @@ class SolaraServer:
     def start(self) -> SolaraServer:
         env = dict(self.env if self.env is not None else solara_env())
         env.setdefault("PYTHONUNBUFFERED", "1")
+        # the server is offline by construction, also where the internet is reachable: any
+        # outbound HTTP(S) of python's requests/urllib goes to a closed local port and fails fast
+        for key in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+            env[key] = "http://127.0.0.1:9"
+        env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
         fd, log = tempfile.mkstemp(prefix="solara-server-", suffix=".log")
         os.close(fd)
         self.log_path = Path(log)
@@ -127,7 +126,9 @@ class SolaraServer:
             cmd = [
                 sys.executable, "-m", "solara", "run", str(self.app),
                 "--host", "127.0.0.1", "--port", str(self.port),
-                "--production", "--no-open", *self.extra_args,
+                # production: minified bundle, no file watcher, no solara.dev check iframe;
+                # --no-check-version: no request to pypi.org at start
+                "--production", "--no-open", "--no-check-version", *self.extra_args,
             ]  # fmt: skip
             with open(self.log_path, "ab") as logf:
                 logf.write(f"$ {' '.join(cmd)}\n".encode())
@@ -135,6 +136,7 @@ class SolaraServer:
                 self.proc = subprocess.Popen(
                     cmd, cwd=self.cwd, env=env, stdout=logf, stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
+                    preexec_fn=_die_with_parent if sys.platform == "linux" else None,
                 )  # fmt: skip
             if self._wait_ready():
                 return self
@@ -149,11 +151,12 @@ class SolaraServer:
     def _wait_ready(self) -> bool:
         deadline = time.monotonic() + self.start_timeout
         delay = 0.05
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # ignore *_proxy
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return False
             try:
-                with urllib.request.urlopen(self.url, timeout=2) as r:
+                with direct.open(self.url, timeout=2) as r:
                     if r.status == 200:
                         return True
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
@@ -233,7 +236,10 @@ class NetworkLog:
         by_request: dict = {}  # playwright Request -> entry
 
         def on_request(req):
-            entry = {"url": req.url, "method": req.method, "status": None, "failure": None}
+            entry = {
+                "url": req.url, "method": req.method, "status": None, "failure": None,
+                "finished": False,
+            }  # fmt: skip
             by_request[req] = entry
             self.requests.append(entry)
 
@@ -241,6 +247,11 @@ class NetworkLog:
             entry = by_request.get(resp.request)
             if entry is not None:
                 entry["status"] = resp.status
+
+        def on_finished(req):
+            entry = by_request.get(req)
+            if entry is not None:
+                entry["finished"] = True
 
         def on_failed(req):
             entry = by_request.get(req)
@@ -259,6 +270,7 @@ class NetworkLog:
 
         context.on("request", on_request)
         context.on("response", on_response)
+        context.on("requestfinished", on_finished)
         context.on("requestfailed", on_failed)
         context.route("**/*", route)
 
@@ -282,7 +294,26 @@ class NetworkLog:
         return out
 
     def pending(self) -> list[str]:
-        return [r["url"] for r in self.requests if r["status"] is None and r["failure"] is None]
+        """Requests neither finished (body received) nor failed."""
+        return [r["url"] for r in self.requests if not r["finished"] and r["failure"] is None]
+
+    def wait_settled(self, page, quiet: float = 0.5, timeout: float = 30.0) -> None:
+        """Wait until no request has been pending for `quiet` seconds (e.g. the scripts a
+        component loads after it mounted); raise after `timeout`. Polls through playwright,
+        which is what delivers the request events in the sync API."""
+        deadline = time.monotonic() + timeout
+        quiet_since = None
+        while True:
+            now = time.monotonic()
+            if self.pending():
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            elif now - quiet_since >= quiet:
+                return
+            if now > deadline:
+                raise AssertionError(f"requests still pending after {timeout}s: {self.pending()}")
+            page.wait_for_timeout(50)
 
     def cdn_requests(self) -> list[str]:
         return [r["url"] for r in self.requests if "/_solara/cdn/" in r["url"]]

@@ -4,7 +4,7 @@
 
     @pytest.mark.browser
     def test_it(solara_app, page, network):
-        page.goto(solara_app(APP))          # starts (once per session) and waits for the server
+        page.goto(solara_app(APP))          # starts (once per module) and waits for the server
         ...
         network.assert_clean()              # no request left 127.0.0.1, none failed
 
@@ -43,6 +43,7 @@ def _require_browser() -> None:
 @pytest.fixture(scope="session")
 def offline_solara_env() -> dict[str, str]:
     """The environment Solara servers get: offline asset settings, cache filled."""
+    _require_browser()  # servers are for the browser: skip (or fail in CI) before any set-up
     env = solara_env()
     try:
         ensure_solara_assets(env)
@@ -51,7 +52,8 @@ def offline_solara_env() -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+# module scope: servers and Chromium are gone before the next (e.g. slow statistical) suites run
+@pytest.fixture(scope="module")
 def _solara_server_pool(offline_solara_env):
     servers: dict[tuple, SolaraServer] = {}
     yield servers, offline_solara_env
@@ -61,7 +63,8 @@ def _solara_server_pool(offline_solara_env):
 
 @pytest.fixture
 def solara_app(request, _solara_server_pool):
-    """solara_app(app, *extra_args) -> URL of a running server for app (reused in a session)."""
+    """solara_app(app, *extra_args) -> URL of a running server for app (reused in a module);
+    solara_app.server(app, *extra_args) -> its SolaraServer (e.g. for .log())."""
     servers, env = _solara_server_pool
     used = request.node.stash.setdefault(_SERVERS_KEY, [])
 
@@ -78,10 +81,11 @@ def solara_app(request, _solara_server_pool):
         used.append(server)
         return server.url
 
+    start.server = lambda app, *extra_args: servers[(str(app), extra_args)]
     return start
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     _require_browser()
     from playwright.sync_api import sync_playwright

@@ -10,7 +10,6 @@ after drawing the last (see ``nodeview.vue``), so frames never queue up.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 from collections.abc import Callable
 from typing import Any
@@ -39,12 +38,8 @@ HINTS = {"inspect": "click a node to see its state",
          "cut": "drag a line across the canvas: the network splits along it"}
 
 
-def b64(array: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
-
-
 @solara.component_vue("nodeview.vue", vuetify=False)
-def NodeView(positions: str, edges: str, codes: str, colors: dict, size: int, dot: int,
+def NodeView(positions: bytes, edges: bytes, codes: bytes, colors: dict, size: int, dot: int,
              round: int, playing: bool, interval_ms: int, selected: int, tool: str,
              cut_line: list | None,
              event_next_frame: Callable[[Any], None], event_node_clicked: Callable[[Any], None],
@@ -78,13 +73,13 @@ class Drawing:
     """What the node view needs that changes only with a new run (cached per LiveRun)."""
 
     def __init__(self, run: LiveRun) -> None:
-        self.positions = b64(run.positions)
+        self.positions = run.positions.tobytes()
         topo = run.model.topology
         if topo.n_edges <= MAX_EDGES_DRAWN:
             src, dst = topo.edges()
-            self.edges = b64(np.column_stack([src, dst]).astype(np.int32))
+            self.edges = np.column_stack([src, dst]).astype(np.int32).tobytes()
         else:
-            self.edges = ""
+            self.edges = b""
         self.colors = colours_for(run.node_states)
         self.dot = int(max(1, min(8, 0.7 * VIEW_SIZE / max(1.0, np.sqrt(run.n)))))
 
@@ -258,7 +253,7 @@ def LiveView():
             solara.Text("finished", classes=["swarm-finished"])
     Legend(run, draw.colors)
     with solara.Row(style={"align-items": "flex-start", "gap": "12px"}):
-        NodeView(positions=draw.positions, edges=draw.edges, codes=b64(codes),
+        NodeView(positions=draw.positions, edges=draw.edges, codes=codes.tobytes(),
                  colors=draw.colors, size=VIEW_SIZE, dot=draw.dot, round=run.round,
                  playing=playing.value, interval_ms=interval_ms.value,
                  selected=selected.value, tool=tool.value, cut_line=run.cut_line(),

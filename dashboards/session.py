@@ -155,31 +155,31 @@ class LiveRun:
         self._act("crash region")
         return label
 
-    def recover(self) -> list[str]:
-        """Bring back every node crashed so far (at the next round)."""
-        labels = self.engine.active_faults("crash")
+    def _end_all(self, kind: str, text: str | None = None) -> list[str]:
+        """End every fault of ``kind`` acting now (marked ``text`` if any was ended)."""
+        labels = self.engine.active_faults(kind)
         for label in labels:
             self.engine.end_fault(label)
-        if labels:
-            self._act("recover")
+        if labels and text:
+            self._act(text)
         return labels
+
+    def recover(self) -> list[str]:
+        """Bring back every node crashed so far (at the next round)."""
+        return self._end_all("crash", "recover")
 
     def cut(self, line: tuple[float, float, float, float]) -> str:
         """Split the network along a line through the layout (an active split heals
         first)."""
-        for label in self.engine.active_faults("partition"):
-            self.engine.end_fault(label)
-        label = self.engine.inject(PartitionParams(by="line", line=_coords(line)))
+        params = PartitionParams(by="line", line=_coords(line))
+        params.check(self.n)  # a bad line changes nothing
+        self._end_all("partition")
+        label = self.engine.inject(params)
         self._act("cut")
         return label
 
     def heal(self) -> list[str]:
-        labels = self.engine.active_faults("partition")
-        for label in labels:
-            self.engine.end_fault(label)
-        if labels:
-            self._act("heal")
-        return labels
+        return self._end_all("partition", "heal")
 
     def set_loss(self, rate: float) -> None:
         self._replace("loss", LossParams(rate=rate) if rate > 0 else None, f"loss {rate:g}")
@@ -196,10 +196,10 @@ class LiveRun:
         return label
 
     def _replace(self, kind: str, params: Any, text: str) -> None:
-        for label in self.engine.active_faults(kind):
-            self.engine.end_fault(label)
         if params is not None:
             params.check(self.n)
+        self._end_all(kind)
+        if params is not None:
             self.engine.inject(params)
         self._act(text)
 

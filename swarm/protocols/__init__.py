@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from swarm.protocols.aggregation import Averaging, PushSum
 from swarm.protocols.antientropy import AntiEntropy
 from swarm.protocols.base import Protocol
 from swarm.protocols.rumor import Rumor
@@ -15,4 +16,6 @@ PROTOCOLS: dict[str, type[Protocol]] = {
     "push-pull": PushPull,
     "rumor": Rumor,
     "anti-entropy": AntiEntropy,
+    "averaging": Averaging,
+    "push-sum": PushSum,
 }

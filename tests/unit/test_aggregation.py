@@ -130,7 +130,7 @@ def test_variance_factor_helper():
 
 def test_averaging_factor_table():
     assert averaging_variance_factor(1) == 1.0
-    assert averaging_variance_factor(2) == pytest.approx(0.5 * 0.75)  # phi = 1 + Bin(1, 1/2)
+    assert averaging_variance_factor(2) == pytest.approx(0.25)  # phi = 2: each calls the other
     assert averaging_variance_factor(1e9) == pytest.approx(JELASITY_FACTOR, rel=1e-8)
     assert JELASITY_FACTOR == pytest.approx(1 / (2 * np.sqrt(np.e)))
     assert averaging_variance_factor(10**6, 0.0) == 1.0

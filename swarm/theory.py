@@ -617,7 +617,7 @@ def averaging_variance_factor(n, p_exchange: float = 1.0):
     if not 0.0 <= p <= 1.0:
         raise ConfigError("p_exchange", p_exchange, "must be a probability in 0..1")
     m = np.maximum(n_arr - 1.0, 1.0)
-    out = (1.0 - p / 2.0) * (1.0 - p / (2.0 * m)) ** m
+    out = (1.0 - p / 2.0) * np.exp(m * np.log1p(-p / (2.0 * m)))  # accurate for large m
     return _out(np.where(n_arr < 2, 1.0, out), scalar)
 
 

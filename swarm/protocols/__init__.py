@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from swarm.protocols.aggregation import Averaging, PushSum
+from swarm.protocols.agreement import Majority, Voter
 from swarm.protocols.antientropy import AntiEntropy
 from swarm.protocols.base import Protocol
 from swarm.protocols.rumor import Rumor
@@ -18,4 +19,6 @@ PROTOCOLS: dict[str, type[Protocol]] = {
     "anti-entropy": AntiEntropy,
     "averaging": Averaging,
     "push-sum": PushSum,
+    "majority": Majority,
+    "voter": Voter,
 }

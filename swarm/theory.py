@@ -645,3 +645,114 @@ def push_sum_potential_factor(n):
     m = np.maximum(n_arr - 1.0, 1.0)
     out = (2.0 * m - 1.0) * (m - 1.0) / (4.0 * m * m)
     return _out(np.where(n_arr < 2, 1.0, out), scalar)
+
+
+# --------------------------------------------------------------- agreement (majority, voter)
+#
+# [Becchetti16] L. Becchetti, A. Clementi, E. Natale, F. Pasquale, R. Silvestri, L. Trevisan,
+# "Stabilizing consensus with many opinions", SODA 2016.
+# [Holley75] R. Holley, T. Liggett, "Ergodic theorems for weakly interacting infinite systems
+# and the voter model", Ann. Probab. 3(4):643-663, 1975.
+# [Kimura55] M. Kimura, "Solution of a process of random genetic drift with a continuous
+# model", PNAS 41(3):144-150, 1955 (the diffusion of a neutral allele: the voter model's).
+
+__all__ += ["majority_next", "majority_drift", "majority_consensus_rounds",
+            "voter_consensus_rounds"]
+
+
+def _vote_outcome(ones: np.ndarray, total: int) -> np.ndarray:
+    """P(adopt 1) given ``ones`` votes for 1 out of ``total``: 1, 0, or 1/2 on a tie."""
+    return np.where(2 * ones > total, 1.0, np.where(2 * ones == total, 0.5, 0.0))
+
+
+def majority_next(p, k: int, count_own: bool = True):
+    """Mean-field map of ``majority`` on the complete graph (n -> infinity): the fraction
+    holding opinion 1 after a round, from ``p`` before it.
+
+    A node asks ``k`` others; for large ``n`` their opinions are independent Bernoulli(p),
+    so the answers for 1 are ``V ~ Binomial(k, p)``. With ``count_own`` a node holding ``o``
+    has ``V + o`` of ``k + 1`` votes for 1; the majority wins and a tie is a fair coin:
+
+        p' = p P(adopt 1 | o = 1) + (1 - p) P(adopt 1 | o = 0).
+
+    ``k = 2`` with ``count_own`` and ``k = 3`` without both give ``3p^2 - 2p^3``
+    (3-majority, [Becchetti16]); ``k = 1`` gives ``p' = p`` (the voter model has no drift).
+    Works elementwise on arrays.
+    """
+    p_arr, scalar = _fraction(p)
+    v = np.arange(k + 1)
+    pmf = np.array([math.comb(k, j) for j in v], float) * \
+        p_arr[..., None] ** v * (1.0 - p_arr[..., None]) ** (k - v)
+    own = 1 if count_own else 0
+    win1 = (pmf * _vote_outcome(v + own, k + own)).sum(-1)
+    win0 = (pmf * _vote_outcome(v, k + own)).sum(-1)
+    return _out(p_arr * win1 + (1.0 - p_arr) * win0, scalar)
+
+
+def majority_drift(k: int, count_own: bool = True) -> float:
+    """``lambda = d p' / d p`` at ``p = 1/2`` (:func:`majority_next`): how much a small bias
+    ``p - 1/2`` grows per round (3/2 for 3-majority). From a central difference; the map is a
+    polynomial of degree ``k + 1``, so the error is ~1e-10."""
+    h = 1e-5
+    return (majority_next(0.5 + h, k, count_own) - majority_next(0.5 - h, k, count_own)) / (2 * h)
+
+
+def majority_consensus_rounds(n, k: int, count_own: bool = True, bias: float | None = None):
+    """Mean-field rounds of ``majority`` to consensus on the complete graph of ``n`` nodes,
+    from ``p_0 = 1/2 + bias`` (default ``1 / (2 sqrt n)``: one standard deviation of the
+    initial fraction when opinions start as fair coins) until the minority fraction falls
+    below ``1 / n``.
+
+    Two phases: while the bias is small it grows by ``lambda`` (:func:`majority_drift`) per
+    round, so it takes ``ln(1 / bias) / ln lambda = ln n / (2 ln lambda) + O(1)`` rounds to
+    reach a constant; then the minority fraction is squared (times a constant) per round,
+    ``O(log log n)`` more. So consensus time is ``ln n / (2 ln lambda) + O(log log n)``: it
+    grows like log n ([Becchetti16] for 3-majority: O(log n) rounds w.h.p.). The iteration
+    is exact for the mean-field map; the last round is interpolated in
+    ``log(-log minority)`` (the doubly exponential phase), so the result is continuous in
+    ``n``. The random initial bias and the sampling noise of every round shift the mean
+    consensus time of the simulator by an amount that does not depend on ``n`` for large
+    ``n``, so differences across ``n`` are what to compare (test_agreement_theory.py).
+    """
+    n_arr, scalar = _node_count(n, minimum=2)
+    lam = majority_drift(k, count_own)
+    if lam <= 1.0:
+        raise ConfigError("k", k, "gives no drift toward the majority (the voter model: use "
+                          "voter_consensus_rounds)")
+    out = np.empty(n_arr.shape)
+    for idx, size in np.ndenumerate(n_arr):
+        p = 0.5 + (0.5 / math.sqrt(size) if bias is None else bias)
+        t = 0
+        target = math.log(math.log(size))
+        while True:
+            q = float(majority_next(p, k, count_own))
+            if size * (1.0 - q) < 1.0:
+                a = math.log(-math.log(1.0 - p)) if p < 1.0 else target
+                b = math.log(-math.log(max(1.0 - q, 1e-300)))
+                out[idx] = t + (target - a) / (b - a) if b > a else t + 1
+                break
+            p, t = q, t + 1
+    return _out(out, scalar)
+
+
+def voter_consensus_rounds(n, p: float = 0.5, lazy: bool = True):
+    """Expected rounds of ``voter`` to consensus on the complete graph of ``n`` nodes from a
+    fraction ``p`` of ones, in the diffusion limit ([Kimura55]; the voter model's dual,
+    [Holley75]): ``-(2n / c) (p ln p + (1 - p) ln(1 - p))``, which is ``(2n / c) ln 2`` at
+    ``p = 1/2`` -- linear in n, against majority's log n.
+
+    ``c`` is the per-round variance of the fraction of ones in units of ``p (1 - p) / n``:
+    without ``lazy`` (``count_own = false``) every node copies a uniform other, so a node
+    holding 1 switches with probability ``1 - p`` and one holding 0 with ``p``:
+    ``Var = n p (1 - p)``, ``c = 1``. Lazy (``count_own``, the default), a node that hears the
+    other opinion adopts it with probability 1/2: switch probabilities ``(1 - p) / 2`` and
+    ``p / 2``, ``Var = n [p q (1 - q) + (1 - p) r (1 - r)] = (3/4) n p (1 - p)``, ``c = 3/4``.
+    The mean change is 0 either way (a martingale). Corrections are O(1) rounds.
+    """
+    n_arr, scalar = _node_count(n, minimum=2)
+    frac = float(p)
+    if not 0.0 < frac < 1.0:
+        raise ConfigError("p", p, "must be a fraction strictly between 0 and 1")
+    c = 0.75 if lazy else 1.0
+    entropy = -(frac * math.log(frac) + (1.0 - frac) * math.log(1.0 - frac))
+    return _out(2.0 * n_arr / c * entropy, scalar)

@@ -22,7 +22,7 @@ SHARE = PUSH  # push-sum: half of the sender's (s, w), added by the receiver
 ANSWER = REPLY  # averaging: the callee's value back to the caller; the exchange commits
 
 __all__ = ["REQUEST", "SHARE", "ANSWER", "exchange_receive", "share_receive", "halve_senders",
-           "estimate_metrics", "error_bands"]
+           "estimate_metrics", "potential", "error_bands"]
 
 
 @njit(cache=True)
@@ -108,6 +108,16 @@ def estimate_metrics(num, den, ratio, live, target):
                 worst = err
     scale = abs(target)
     return n_live, mean, squares / n_live, worst / scale, apart / scale
+
+
+@njit(cache=True)
+def potential(s, w, target):
+    """Push-sum's potential ``sum_i (s_i - target * w_i)^2`` over all nodes."""
+    total = 0.0
+    for i in range(s.shape[0]):
+        y = s[i] - target * w[i]
+        total += y * y
+    return total
 
 
 @njit(cache=True)

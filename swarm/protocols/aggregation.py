@@ -250,7 +250,7 @@ class PushSum(Aggregation):
     max_phases = 1  # shares only, no replies
     call_kind = SHARE
     ratio = True
-    metric_names = (*Aggregation.metric_names, "mass", "weight")
+    metric_names = (*Aggregation.metric_names, "mass", "weight", "potential")
 
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
         super().init_state(state, rng)
@@ -258,6 +258,7 @@ class PushSum(Aggregation):
         state.add("w", np.ones(state.n, np.float64))
         state.add("s_next", state.initial.copy())
         state.add("w_next", np.ones(state.n, np.float64))
+        self._potential_0 = k.potential(state.s, state.w, self.target)
 
     def estimates(self, state: SwarmState) -> tuple[np.ndarray, np.ndarray]:
         return state.s, state.w
@@ -290,9 +291,14 @@ class PushSum(Aggregation):
             getattr(state, name + "_next")[nodes] = fresh
 
     def round_metrics(self, state: SwarmState) -> dict[str, Any]:
-        """Plus ``mass`` = sum s / sum of the initial values and ``weight`` = sum w / n, over
-        all nodes (1 and 1 without loss, up to rounding)."""
+        """Plus, over all nodes: ``mass`` = sum s / sum of the initial values, ``weight`` =
+        sum w / n (both 1 without loss, up to rounding), and ``potential`` =
+        sum (s_i - target w_i)^2 over its value before round 1 (Kempe et al.'s potential,
+        which shrinks by ``theory.push_sum_potential_factor`` per round; 0 if all values are
+        equal)."""
         row = super().round_metrics(state)
         row["mass"] = float(state.s.sum() / state.initial.sum())
         row["weight"] = float(state.w.sum() / state.n)
+        phi = k.potential(state.s, state.w, self.target)
+        row["potential"] = phi / self._potential_0 if self._potential_0 > 0 else 0.0
         return row

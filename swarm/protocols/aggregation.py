@@ -37,11 +37,11 @@ import numpy as np
 from swarm.config import ProtocolParams, param
 from swarm.errors import ConfigError
 from swarm.kernels import aggregation as k
-from swarm.kernels.antientropy import store_count, store_send
 from swarm.messages import Messages
 from swarm.metrics import first_round_at_most
 from swarm.model import NodeAgent
 from swarm.protocols.base import Protocol
+from swarm.protocols.calls import answers, call_neighbours
 from swarm.state import SwarmState
 
 __all__ = ["AveragingParams", "PushSumParams", "Averaging", "PushSum", "AveragingAgent",
@@ -147,13 +147,7 @@ class Aggregation(Protocol):
         self.target = float(initial.mean())
 
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
-        topo = self.topology
-        total = store_count(state.live, topo.indptr, topo.complete, 1)
-        buf = self.buffer("send").reserve(total)
-        uniforms = self.uniforms(rng, total)  # one double per caller, in node order
-        m = store_send(state.live, topo.indptr, topo.indices, topo.complete, 1, self.call_kind,
-                       uniforms, buf.src, buf.dst, buf.kind, buf.update)
-        return buf.view(m)
+        return call_neighbours(self, state, rng, 1, self.call_kind)
 
     def estimates(self, state: SwarmState) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
@@ -230,12 +224,7 @@ class Averaging(Aggregation):
         buf = self.buffer(phase).reserve(m)
         r = k.exchange_receive(msgs.src, msgs.dst, msgs.kind, state.value, buf.flag,
                                buf.src, buf.dst)
-        useful = buf.flag[:m]
-        if r == 0:
-            return None, useful
-        buf.kind[:r] = ANSWER
-        buf.update[:r] = True
-        return buf.view(r), useful
+        return answers(buf, m, r, ANSWER)
 
     def reset_nodes(self, state: SwarmState, nodes: np.ndarray) -> None:
         state.value[nodes] = state.initial[nodes]

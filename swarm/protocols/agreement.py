@@ -34,11 +34,11 @@ import numpy as np
 
 from swarm.config import ProtocolParams, param
 from swarm.kernels import agreement as k
-from swarm.kernels.antientropy import store_count, store_send
 from swarm.messages import Messages
 from swarm.metrics import first_round_at_least
 from swarm.model import NodeAgent
 from swarm.protocols.base import Protocol
+from swarm.protocols.calls import answers, call_neighbours
 from swarm.state import SwarmState
 
 __all__ = ["MajorityParams", "VoterParams", "Majority", "Voter", "OpinionAgent",
@@ -124,13 +124,7 @@ class Majority(Protocol):
         state.add("ones", np.zeros(n, np.int32))
 
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
-        topo, size = self.topology, self.sample_size
-        total = store_count(state.live, topo.indptr, topo.complete, size)
-        buf = self.buffer("send").reserve(total)
-        uniforms = self.uniforms(rng, total)  # one double per pick, callers in node order
-        m = store_send(state.live, topo.indptr, topo.indices, topo.complete, size, ASK,
-                       uniforms, buf.src, buf.dst, buf.kind, buf.update)
-        return buf.view(m)
+        return call_neighbours(self, state, rng, self.sample_size, ASK)
 
     def receive(
         self, state: SwarmState, msgs: Messages, phase: int
@@ -139,12 +133,7 @@ class Majority(Protocol):
         buf = self.buffer(phase).reserve(m)
         r = k.opinion_receive(msgs.src, msgs.dst, msgs.kind, state.opinion, state.votes,
                               state.ones, buf.flag, buf.src, buf.dst)
-        useful = buf.flag[:m]
-        if r == 0:
-            return None, useful
-        buf.kind[:r] = TELL
-        buf.update[:r] = True
-        return buf.view(r), useful
+        return answers(buf, m, r, TELL)
 
     def end_round(self, state: SwarmState, t: int) -> None:
         own = self.params.count_own

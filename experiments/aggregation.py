@@ -6,10 +6,11 @@ loss; and majority dynamics' consensus time against n.
    ``E[2^-phi]^t`` (``theory.averaging_variance_factor``, with ``p_exchange = (1 - loss)^2``
    under loss), and push-sum's potential against ``theory.push_sum_potential_factor^t``
    (Kempe et al.); the max relative error of both. Loss rates 0, 0.1, 0.3.
-2. **Consensus** (complete graph, majority with its defaults: own opinion + 2 sampled, the
-   3-majority map): mean rounds to consensus against n, beside the mean-field
+2. **Consensus** (complete graph, defaults): mean rounds to consensus against n for
+   majority (own opinion + 2 sampled, the 3-majority map), beside the mean-field
    ``theory.majority_consensus_rounds`` shifted to the smallest n (the constant offset is
-   not predicted, the growth is: ln n / (2 ln 3/2) + O(log log n)).
+   not predicted, the growth is: ln n / (2 ln 3/2) + O(log log n)); and for the lazy voter
+   model (n to 10^3), beside its diffusion time ``theory.voter_consensus_rounds`` (linear).
 
     python experiments/aggregation.py            # n = 10^5 convergence, n to 10^5 (~1 min)
     python experiments/aggregation.py --quick    # n = 10^4 / to 10^4, few seeds (seconds)
@@ -17,7 +18,8 @@ loss; and majority dynamics' consensus time against n.
 Writes the per-round rows of part 1 and the per-run rows of part 2 to one Parquet file
 (``part`` column: "convergence" / "consensus") with provenance metadata, a two-panel figure
 next to it (PNG), and prints two tables: per protocol and loss, the measured factor per round
-(geometric mean over rounds 1..10) beside theory; per n, the mean consensus time.
+(geometric mean over rounds 1..10) beside theory; per protocol and n, the mean consensus
+time beside theory.
 """
 
 from __future__ import annotations
@@ -66,15 +68,16 @@ def convergence(n: int, seeds: int, root: int) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def consensus(sizes: list[int], seeds: int, root: int) -> pd.DataFrame:
+def consensus(protocol: str, sizes: list[int], seeds: int, root: int) -> pd.DataFrame:
     rows = []
     for n in sizes:
         for seed in replicate_seeds(root + 1, seeds):
-            run = swarm.simulate(swarm.Scenario(nodes=n, protocol="majority", seed=seed))
-            rows.append({"part": "consensus", "protocol": "majority", "nodes": n, "seed": seed,
+            run = swarm.simulate(swarm.Scenario(nodes=n, protocol=protocol, seed=seed,
+                                                max_rounds=100 * n))
+            rows.append({"part": "consensus", "protocol": protocol, "nodes": n, "seed": seed,
                          "consensus_round": run.summary["consensus_round"],
                          "winner": run.summary["winner"]})
-        print(f"majority n={n}: {seeds} runs", file=sys.stderr)
+        print(f"{protocol} n={n}: {seeds} runs", file=sys.stderr)
     return pd.DataFrame(rows)
 
 
@@ -93,12 +96,22 @@ def factor_table(conv: pd.DataFrame) -> pd.DataFrame:
 
 
 def consensus_table(cons: pd.DataFrame) -> pd.DataFrame:
-    t = cons.groupby("nodes")["consensus_round"].agg(["count", "mean", "std"]).reset_index()
-    mf = theory.majority_consensus_rounds(t["nodes"].to_numpy(), 2)
-    t["mean_field"] = mf
-    t["mean_field_shifted"] = mf - mf[0] + t["mean"].iloc[0]
-    t["winner_1"] = cons.groupby("nodes")["winner"].mean().to_numpy()
-    return t
+    """Per protocol and n: mean consensus time; ``theory`` is majority's mean-field time
+    shifted to agree at the smallest n (its offset is not predicted, its growth is) and the
+    voter's diffusion time (absolute)."""
+    out = []
+    for protocol, g in cons.groupby("protocol", sort=False):
+        t = g.groupby("nodes")["consensus_round"].agg(["count", "mean", "std"]).reset_index()
+        t.insert(0, "protocol", protocol)
+        n = t["nodes"].to_numpy()
+        if protocol == "majority":
+            mf = theory.majority_consensus_rounds(n, 2)
+            t["theory"] = mf - mf[0] + t["mean"].iloc[0]
+        else:
+            t["theory"] = theory.voter_consensus_rounds(n)
+        t["winner_1"] = g.groupby("nodes")["winner"].mean().to_numpy()
+        out.append(t)
+    return pd.concat(out, ignore_index=True)
 
 
 def figure(conv: pd.DataFrame, table: pd.DataFrame, cons: pd.DataFrame, path: Path) -> Path:
@@ -120,18 +133,22 @@ def figure(conv: pd.DataFrame, table: pd.DataFrame, cons: pd.DataFrame, path: Pa
     left.set_ylabel("relative to round 0 (dashed: theory)")
     left.grid(True, alpha=0.3)
     left.legend(fontsize="x-small")
-    ct = consensus_table(cons)
-    right.errorbar(ct["nodes"], ct["mean"], yerr=2 * ct["std"] / np.sqrt(ct["count"]),
-                   marker="o", label="majority (own + 2), mean, 95% CI")
-    right.plot(ct["nodes"], ct["mean_field_shifted"], linestyle="--",
-               label="mean field, shifted to the smallest n")
+    labels = {"majority": ("majority (own + 2)", "mean field, shifted to the smallest n"),
+              "voter": ("lazy voter", "diffusion (2n / c) ln 2, c = 3/4")}
+    for protocol, ct in consensus_table(cons).groupby("protocol", sort=False):
+        data, model = labels[protocol]
+        line = right.errorbar(ct["nodes"], ct["mean"], marker="o", label=f"{data}, mean, 95% CI",
+                              yerr=2 * ct["std"] / np.sqrt(ct["count"]))
+        right.plot(ct["nodes"], ct["theory"], linestyle="--", color=line[0].get_color(),
+                   label=model)
     right.set_xscale("log")
+    right.set_yscale("log")
     right.set_xlabel("nodes")
     right.set_ylabel("rounds to consensus")
     right.grid(True, alpha=0.3)
     right.legend(fontsize="small")
     left.set_title("aggregation, complete graph", fontsize="medium")
-    right.set_title("majority consensus time ~ log n", fontsize="medium")
+    right.set_title("consensus time: majority ~ log n, voter ~ n", fontsize="medium")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -148,10 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n = 10_000 if args.quick else 100_000
     sizes = [100, 1000, 10_000] if args.quick else [100, 1000, 10_000, 100_000]
+    voter_sizes = [30, 100, 300] if args.quick else [30, 100, 300, 1000]
     seeds = args.seeds or (3 if args.quick else 10)
     cons_seeds = 4 * seeds
     conv = convergence(n, seeds, args.root_seed)
-    cons = consensus(sizes, cons_seeds, args.root_seed)
+    cons = pd.concat([consensus("majority", sizes, cons_seeds, args.root_seed),
+                      consensus("voter", voter_sizes, cons_seeds, args.root_seed)],
+                     ignore_index=True)
     write_frame(args.out, pd.concat([conv, cons], ignore_index=True),
                 {"experiment": "aggregation", "root_seed": args.root_seed,
                  "versions": versions()})

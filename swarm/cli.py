@@ -294,6 +294,9 @@ EXPERIMENTS = {
     "fanout": ("fanout_reliability.py", "one-shot gossip, fanout ln n + c reaches all with "
                "probability exp(-e^-c) (Kermarrec et al. 2003)"),
     "acks": ("acks_under_loss.py", "acknowledgements and retries under loss: cost and gain"),
+    "aggregation": ("aggregation.py", "push-pull averaging and push-sum convergence beside "
+                    "theory (Jelasity et al. 2005; Kempe et al. 2003), under loss; majority "
+                    "consensus time vs n"),
 }
 
 

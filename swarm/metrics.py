@@ -28,7 +28,8 @@ import pandas as pd
 
 from swarm.transport import COUNTER_NAMES
 
-__all__ = ["coverage_summary", "message_summary", "COVERAGE_THRESHOLDS", "ROUND_COLUMNS"]
+__all__ = ["coverage_summary", "first_round_at_least", "first_round_at_most", "message_summary",
+           "COVERAGE_THRESHOLDS", "ROUND_COLUMNS"]
 
 COVERAGE_THRESHOLDS = {"rounds_to_50": 0.5, "rounds_to_90": 0.9, "rounds_to_99": 0.99,
                        "rounds_to_full": 1.0}
@@ -40,6 +41,13 @@ def first_round_at_least(rounds: pd.DataFrame, column: str, level: float) -> int
     """The first ``round`` whose ``column`` is >= ``level`` (None if never)."""
     values = rounds[column].to_numpy()
     hit = np.flatnonzero(values >= level)
+    return int(rounds["round"].iloc[hit[0]]) if hit.size else None
+
+
+def first_round_at_most(rounds: pd.DataFrame, column: str, level: float) -> int | None:
+    """The first ``round`` whose ``column`` is <= ``level`` (None if never)."""
+    values = rounds[column].to_numpy()
+    hit = np.flatnonzero(values <= level)
     return int(rounds["round"].iloc[hit[0]]) if hit.size else None
 
 

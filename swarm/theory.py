@@ -571,3 +571,188 @@ def kermarrec_reach_all(n, fanout):
     f = np.asarray(fanout, dtype=float)
     c = f - np.log(n_arr)
     return _out(np.exp(-np.exp(-c)), n_scalar and f.ndim == 0)
+
+
+# ------------------------------------------------------- aggregation (Jelasity; Kempe et al.)
+#
+# [Jelasity05] M. Jelasity, A. Montresor, O. Babaoglu, "Gossip-based aggregation in large
+# dynamic networks", ACM TOCS 23(3):219-252, 2005.
+# [Kempe03] D. Kempe, A. Dobra, J. Gehrke, "Gossip-based computation of aggregate
+# information", FOCS 2003, pp. 482-491.
+
+__all__ += ["averaging_variance_factor", "JELASITY_FACTOR", "push_sum_potential_factor"]
+
+#: [Jelasity05]'s variance reduction per cycle of push-pull averaging with GETPAIR_DISTR,
+#: ``1 / (2 sqrt e)``: the limit of :func:`averaging_variance_factor` as n -> infinity.
+JELASITY_FACTOR = 0.5 * math.exp(-0.5)
+
+
+def averaging_variance_factor(n, p_exchange: float = 1.0):
+    """Expected ratio of the variance of the values after a round of ``averaging`` to the
+    variance before it, ``E[2^-phi]``, on the complete graph of ``n`` nodes.
+
+    Model (``swarm.protocols.aggregation``): every node, in node order, calls one partner
+    uniform among the ``n - 1`` others, and the pair replaces both values by their mean; an
+    exchange happens with probability ``p_exchange`` (``(1 - loss)^2`` under loss: the request
+    and the answer must both arrive, and a failed exchange changes nothing).
+
+    Derivation ([Jelasity05], section 3, Theorem 1): if the two values of every exchange are
+    uncorrelated, an exchange halves each participant's share of the variance, so a node that
+    takes part in ``phi`` exchanges keeps ``2^-phi`` of it and ``E[var'] = E[2^-phi] var``.
+    Here ``phi = A + B``, ``A`` ~ Bernoulli(``p``) (its own call) independent of
+    ``B`` ~ Binomial(``n - 1``, ``p / (n - 1)``) (the calls it receives), so
+
+        E[2^-phi] = (1 - p/2) * (1 - p / (2 (n - 1)))^(n - 1)  ->  (1 - p/2) e^(-p/2),
+
+    which is ``1 / (2 sqrt e) ~ 0.3033`` for ``p = 1`` (:data:`JELASITY_FACTOR`). ``n = 1``:
+    1 (nothing to exchange).
+
+    Scope: the uncorrelated-values hypothesis holds in round 1 (independent initial values);
+    in later rounds of swarm's fixed node order the exchanges are slightly correlated and the
+    measured factor is a little smaller (about 0.293 at n = 10^5, faster than predicted; a
+    random order per round keeps 0.303), see tests/statistical/test_aggregation_theory.py.
+    """
+    n_arr, scalar = _node_count(n, minimum=1)
+    p = float(p_exchange)
+    if not 0.0 <= p <= 1.0:
+        raise ConfigError("p_exchange", p_exchange, "must be a probability in 0..1")
+    m = np.maximum(n_arr - 1.0, 1.0)
+    out = (1.0 - p / 2.0) * np.exp(m * np.log1p(-p / (2.0 * m)))  # accurate for large m
+    return _out(np.where(n_arr < 2, 1.0, out), scalar)
+
+
+def push_sum_potential_factor(n):
+    """Expected ratio ``E[Phi_{t+1}] / Phi_t`` of push-sum's potential
+    ``Phi = sum_i (s_i - mu w_i)^2`` (``mu = sum s / sum w``) over one round on the complete
+    graph of ``n`` nodes without loss: ``(2m - 1)(m - 1) / (4 m^2)`` with ``m = n - 1``.
+
+    Derivation (the analogue of [Kempe03] Lemma 2.3, whose partner may be the node itself and
+    which gets ``1/2 - 1/(4n)``; here a partner is uniform among the ``m = n - 1`` others, C2):
+    ``y_i = s_i - mu w_i`` follows the same linear rule as ``s`` and ``w`` and ``sum y = 0``.
+    With ``B_ij`` the indicator that ``i`` sends to ``j`` (``P = 1/m``, one target per
+    sender, senders independent), ``y'_j = (y_j + sum_i B_ij y_i) / 2``, and
+
+        E[(y_j + sum_i B_ij y_i)^2] = y_j^2 + 2 y_j sum_{i!=j} y_i / m
+                                     + sum_{i!=j} y_i^2 / m + sum_{i!=k; i,k!=j} y_i y_k / m^2.
+
+    Using ``sum_{i!=j} y_i = -y_j`` and summing over ``j`` (``Y = sum y^2``) gives
+    ``Y (2 - 2/m - (m - 1)/m^2) = Y (2m - 1)(m - 1) / m^2``; a quarter of that is
+    ``E[Y']``. The identity is exact (no independence of the values is assumed), so
+    ``E[Phi_t] = factor^t Phi_0``: the geometric decay of [Kempe03] Theorem 3.1, about 1/2
+    per round. ``n = 2``: 0 (the two nodes swap halves and agree); ``n = 1``: 1.
+    """
+    n_arr, scalar = _node_count(n, minimum=1)
+    m = np.maximum(n_arr - 1.0, 1.0)
+    out = (2.0 * m - 1.0) * (m - 1.0) / (4.0 * m * m)
+    return _out(np.where(n_arr < 2, 1.0, out), scalar)
+
+
+# --------------------------------------------------------------- agreement (majority, voter)
+#
+# [Becchetti16] L. Becchetti, A. Clementi, E. Natale, F. Pasquale, R. Silvestri, L. Trevisan,
+# "Stabilizing consensus with many opinions", SODA 2016.
+# [Holley75] R. Holley, T. Liggett, "Ergodic theorems for weakly interacting infinite systems
+# and the voter model", Ann. Probab. 3(4):643-663, 1975.
+# [Kimura55] M. Kimura, "Solution of a process of random genetic drift with a continuous
+# model", PNAS 41(3):144-150, 1955 (the diffusion of a neutral allele: the voter model's).
+
+__all__ += ["majority_next", "majority_drift", "majority_consensus_rounds",
+            "voter_consensus_rounds"]
+
+
+def _vote_outcome(ones: np.ndarray, total: int) -> np.ndarray:
+    """P(adopt 1) given ``ones`` votes for 1 out of ``total``: 1, 0, or 1/2 on a tie."""
+    return np.where(2 * ones > total, 1.0, np.where(2 * ones == total, 0.5, 0.0))
+
+
+def majority_next(p, k: int, count_own: bool = True):
+    """Mean-field map of ``majority`` on the complete graph (n -> infinity): the fraction
+    holding opinion 1 after a round, from ``p`` before it.
+
+    A node asks ``k`` others; for large ``n`` their opinions are independent Bernoulli(p),
+    so the answers for 1 are ``V ~ Binomial(k, p)``. With ``count_own`` a node holding ``o``
+    has ``V + o`` of ``k + 1`` votes for 1; the majority wins and a tie is a fair coin:
+
+        p' = p P(adopt 1 | o = 1) + (1 - p) P(adopt 1 | o = 0).
+
+    ``k = 2`` with ``count_own`` and ``k = 3`` without both give ``3p^2 - 2p^3``
+    (3-majority, [Becchetti16]); ``k = 1`` gives ``p' = p`` (the voter model has no drift).
+    Works elementwise on arrays.
+    """
+    p_arr, scalar = _fraction(p)
+    v = np.arange(k + 1)
+    pmf = np.array([math.comb(k, j) for j in v], float) * \
+        p_arr[..., None] ** v * (1.0 - p_arr[..., None]) ** (k - v)
+    own = 1 if count_own else 0
+    win1 = (pmf * _vote_outcome(v + own, k + own)).sum(-1)
+    win0 = (pmf * _vote_outcome(v, k + own)).sum(-1)
+    return _out(p_arr * win1 + (1.0 - p_arr) * win0, scalar)
+
+
+def majority_drift(k: int, count_own: bool = True) -> float:
+    """``lambda = d p' / d p`` at ``p = 1/2`` (:func:`majority_next`): how much a small bias
+    ``p - 1/2`` grows per round (3/2 for 3-majority). From a central difference; the map is a
+    polynomial of degree ``k + 1``, so the error is ~1e-10."""
+    h = 1e-5
+    return (majority_next(0.5 + h, k, count_own) - majority_next(0.5 - h, k, count_own)) / (2 * h)
+
+
+def majority_consensus_rounds(n, k: int, count_own: bool = True, bias: float | None = None):
+    """Mean-field rounds of ``majority`` to consensus on the complete graph of ``n`` nodes,
+    from ``p_0 = 1/2 + bias`` (default ``1 / (2 sqrt n)``: one standard deviation of the
+    initial fraction when opinions start as fair coins) until the minority fraction falls
+    below ``1 / n``.
+
+    Two phases: while the bias is small it grows by ``lambda`` (:func:`majority_drift`) per
+    round, so it takes ``ln(1 / bias) / ln lambda = ln n / (2 ln lambda) + O(1)`` rounds to
+    reach a constant; then the minority fraction is squared (times a constant) per round,
+    ``O(log log n)`` more. So consensus time is ``ln n / (2 ln lambda) + O(log log n)``: it
+    grows like log n ([Becchetti16] for 3-majority: O(log n) rounds w.h.p.). The iteration
+    is exact for the mean-field map; the last round is interpolated in
+    ``log(-log minority)`` (the doubly exponential phase), so the result is continuous in
+    ``n``. The random initial bias and the sampling noise of every round shift the mean
+    consensus time of the simulator by an amount that does not depend on ``n`` for large
+    ``n``, so differences across ``n`` are what to compare (test_agreement_theory.py).
+    """
+    n_arr, scalar = _node_count(n, minimum=2)
+    lam = majority_drift(k, count_own)
+    if lam <= 1.0:
+        raise ConfigError("k", k, "gives no drift toward the majority (the voter model: use "
+                          "voter_consensus_rounds)")
+    out = np.empty(n_arr.shape)
+    for idx, size in np.ndenumerate(n_arr):
+        p = 0.5 + (0.5 / math.sqrt(size) if bias is None else bias)
+        t = 0
+        target = math.log(math.log(size))
+        while True:
+            q = float(majority_next(p, k, count_own))
+            if size * (1.0 - q) < 1.0:
+                a = math.log(-math.log(1.0 - p)) if p < 1.0 else target
+                b = math.log(-math.log(max(1.0 - q, 1e-300)))
+                out[idx] = t + (target - a) / (b - a) if b > a else t + 1
+                break
+            p, t = q, t + 1
+    return _out(out, scalar)
+
+
+def voter_consensus_rounds(n, p: float = 0.5, lazy: bool = True):
+    """Expected rounds of ``voter`` to consensus on the complete graph of ``n`` nodes from a
+    fraction ``p`` of ones, in the diffusion limit ([Kimura55]; the voter model's dual,
+    [Holley75]): ``-(2n / c) (p ln p + (1 - p) ln(1 - p))``, which is ``(2n / c) ln 2`` at
+    ``p = 1/2`` -- linear in n, against majority's log n.
+
+    ``c`` is the per-round variance of the fraction of ones in units of ``p (1 - p) / n``:
+    without ``lazy`` (``count_own = false``) every node copies a uniform other, so a node
+    holding 1 switches with probability ``1 - p`` and one holding 0 with ``p``:
+    ``Var = n p (1 - p)``, ``c = 1``. Lazy (``count_own``, the default), a node that hears the
+    other opinion adopts it with probability 1/2: switch probabilities ``(1 - p) / 2`` and
+    ``p / 2``, ``Var = n [p q (1 - q) + (1 - p) r (1 - r)] = (3/4) n p (1 - p)``, ``c = 3/4``.
+    The mean change is 0 either way (a martingale). Corrections are O(1) rounds.
+    """
+    n_arr, scalar = _node_count(n, minimum=2)
+    frac = float(p)
+    if not 0.0 < frac < 1.0:
+        raise ConfigError("p", p, "must be a fraction strictly between 0 and 1")
+    c = 0.75 if lazy else 1.0
+    entropy = -(frac * math.log(frac) + (1.0 - frac) * math.log(1.0 - frac))
+    return _out(2.0 * n_arr / c * entropy, scalar)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from swarm.protocols.aggregation import Averaging, PushSum
+from swarm.protocols.agreement import Majority, Voter
 from swarm.protocols.antientropy import AntiEntropy
 from swarm.protocols.base import Protocol
 from swarm.protocols.rumor import Rumor
@@ -15,4 +17,8 @@ PROTOCOLS: dict[str, type[Protocol]] = {
     "push-pull": PushPull,
     "rumor": Rumor,
     "anti-entropy": AntiEntropy,
+    "averaging": Averaging,
+    "push-sum": PushSum,
+    "majority": Majority,
+    "voter": Voter,
 }

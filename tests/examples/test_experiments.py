@@ -73,6 +73,25 @@ def test_demers_tables_quick(tmp_path):
     assert "residue_demers" in done.stdout.splitlines()[1]
 
 
+def test_aggregation_quick(tmp_path):
+    done, rows, out = run_quick("aggregation.py", tmp_path)
+    conv = rows[rows["part"] == "convergence"]
+    assert set(conv["protocol"]) == {"averaging", "push-sum"}
+    assert len(conv) == 2 * 3 * 3 * 26  # protocols x losses x seeds x rounds 0..25
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:5] == ["protocol", "nodes", "loss", "measure", "factor"]
+    # lossless averaging converges; push-sum under loss keeps an error (lost mass)
+    last = conv[conv["round"] == 25].groupby(["protocol", "loss"])["max_rel_error"].mean()
+    assert last[("averaging", 0.0)] < 1e-5 < last[("push-sum", 0.3)]
+    cons = rows[rows["part"] == "consensus"]
+    assert cons["consensus_round"].notna().all()
+    assert set(cons["protocol"]) == {"majority", "voter"}
+    means = cons.groupby(["protocol", "nodes"])["consensus_round"].mean()
+    # majority ~ log n: 100x the nodes, far less than 2x the time; voter ~ n: 10x, > 3x
+    assert means["majority"].iloc[-1] < 2 * means["majority"].iloc[0]
+    assert means["voter"].iloc[-1] > 3 * means["voter"].iloc[0]
+
+
 def test_swarm_reproduce_lists_and_runs(tmp_path):
     from click.testing import CliRunner
 

@@ -6,6 +6,7 @@ from swarm.protocols.antientropy import AntiEntropy
 from swarm.protocols.base import Protocol
 from swarm.protocols.rumor import Rumor
 from swarm.protocols.spreading import Pull, Push, PushPull
+from swarm.protocols.swim import Swim
 
 __all__ = ["PROTOCOLS", "Protocol"]
 
@@ -15,4 +16,5 @@ PROTOCOLS: dict[str, type[Protocol]] = {
     "push-pull": PushPull,
     "rumor": Rumor,
     "anti-entropy": AntiEntropy,
+    "swim": Swim,
 }

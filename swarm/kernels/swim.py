@@ -239,8 +239,10 @@ def swim_receive(src, dst, kind, phase, t, view, inc, since, tx, confirm, n_susp
     """Deliver a batch in order; write useful[0:m] and the replies; return their number.
 
     Every message first hands over its piggyback: the sender's snapshot of the round (SYNC
-    and SYNC_REPLY: the sender's whole view, read now); with Lifeguard a PING / PING_FWD
-    also tells a target the sender suspects that it is suspected (the "buddy system").
+    and SYNC_REPLY: the members the sender holds alive, read now, and what it holds of the
+    receiver, a death taken as a suspicion so that the receiver refutes it); with Lifeguard
+    a PING / PING_FWD also tells a target the sender suspects that it is suspected (the
+    "buddy system").
     Then, in its own phase only: PING -> ACK; ACK from the probe target -> acked; PING_REQ
     -> the helper records (prober, target) and sends PING_FWD to the prober's target;
     PING_FWD -> ACK_FWD; ACK_FWD -> the helper relays ACK_RELAY to the first prober recorded
@@ -256,9 +258,14 @@ def swim_receive(src, dst, kind, phase, t, view, inc, since, tx, confirm, n_susp
         changed = False
         if k == SYNC or k == SYNC_REPLY:
             for mm in range(n):
+                heard = view[s, mm]
+                if heard != ALIVE:
+                    if mm != d:
+                        continue  # third parties: only the sender's alive members
+                    heard = SUSPECT  # about me: a death is taken as a suspicion, refuted
                 if apply_update(view, inc, since, tx, confirm, n_suspect, n_pending, health,
-                                d, mm, view[s, mm], inc[s, mm], t, limit, lifeguard,
-                                health_max, tally):
+                                d, mm, heard, inc[s, mm], t, limit, lifeguard, health_max,
+                                tally):
                     changed = True
         else:
             for q in range(snap_count[s]):

@@ -220,8 +220,13 @@ class SwimAgent(NodeAgent):
         proto, state, i = self.model.protocol, self.model.state, self.idx
         changed = False
         if kind in (SYNC, SYNC_REPLY):
-            for m in range(state.n):
-                changed |= self.hear(m, int(state.view[src, m]), int(state.inc[src, m]))
+            for m in range(state.n):  # the sender's alive members, and what it holds of me
+                heard = int(state.view[src, m])
+                if heard != ALIVE:
+                    if m != i:
+                        continue
+                    heard = SUSPECT  # a death of me is refuted like a suspicion
+                changed |= self.hear(m, heard, int(state.inc[src, m]))
         else:
             for q in range(int(state.snap_count[src])):
                 changed |= self.hear(int(state.snap_member[src, q]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from swarm.protocols.antientropy import AntiEntropy
 from swarm.protocols.base import Protocol
+from swarm.protocols.heartbeat import Heartbeat
 from swarm.protocols.rumor import Rumor
 from swarm.protocols.spreading import Pull, Push, PushPull
 from swarm.protocols.swim import Swim
@@ -17,4 +18,5 @@ PROTOCOLS: dict[str, type[Protocol]] = {
     "rumor": Rumor,
     "anti-entropy": AntiEntropy,
     "swim": Swim,
+    "heartbeat": Heartbeat,
 }

@@ -99,12 +99,15 @@ def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, first_detect
       / ``first_dead`` of a down member: the first round anyone did); reaching
       ``t_cleanup``: forgotten (``hb = -1``).
 
-    Returns (pairs in agreement, failed-or-forgotten entries): an entry agrees when it holds
-    a live member alive or a down member failed or forgotten; ``dead_count[j]`` = live
-    observers holding down member j failed or forgotten."""
+    Returns (pairs in agreement, failed-or-forgotten entries, the largest age of a live
+    member's entry): an entry agrees when it holds a live member alive or a down member
+    failed or forgotten; ``dead_count[j]`` = live observers holding down member j failed or
+    forgotten. The largest age is how close the detector is to a false detection (one at
+    t_fail)."""
     n = live.shape[0]
     agree = 0
     failed = 0
+    oldest = 0
     dead_count[:] = 0
     for i in range(n):
         if not live[i]:
@@ -120,6 +123,8 @@ def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, first_detect
             alive = hb[i, j] >= 0
             if alive:
                 age = t - last[i, j]
+                if live[j] and age > oldest:
+                    oldest = age
                 if age >= t_fail:
                     alive = False
                     if age == t_fail:
@@ -141,4 +146,4 @@ def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, first_detect
                 if not live[j]:
                     agree += 1
                     dead_count[j] += 1
-    return agree, failed
+    return agree, failed, oldest

@@ -64,13 +64,18 @@ class HeartbeatParams(ProtocolParams):
     t_cleanup: int | None = param(
         None, min=1, max=10**6, units="rounds",
         help="... and forgotten after this many (none: 2 t_fail, the paper's advice)")
-    min_periods: int = param(10, min=0, max=10**7, units="rounds",
-                             help="run at least this many rounds; then stop once every view "
-                             "is accurate")
+    min_periods: int | None = param(
+        None, min=0, max=10**7, units="rounds",
+        help="run at least this many rounds, then stop once every view is accurate "
+        "(none: t_cleanup, the detector's own time scale)")
 
     def failure_rounds(self, nodes: int) -> tuple[int, int]:
         t_fail = self.t_fail if self.t_fail is not None else default_t_fail(nodes)
         return t_fail, self.t_cleanup if self.t_cleanup is not None else 2 * t_fail
+
+    def run_at_least(self, nodes: int) -> int:
+        return self.min_periods if self.min_periods is not None else \
+            self.failure_rounds(nodes)[1]
 
     def check(self, nodes: int) -> None:
         check_fanout(self.fanout, nodes)
@@ -93,14 +98,11 @@ class HeartbeatAgent(NodeAgent):
     def on_message(self, src: int, kind: int, update: bool) -> bool:
         state, i, proto = self.model.state, self.idx, self.model.protocol
         t = state.round + 1
-        grew = False
-        hb, nxt, last = state.hb, state.hb_next, state.last
-        for j in range(state.n):
-            h = hb[src, j]  # the sender's list at the start of the round (C1)
-            if h > nxt[i, j] and t - last[src, j] < proto.t_fail:
-                nxt[i, j] = h
-                grew = True
-        return grew
+        theirs = state.hb[src]  # the sender's list at the start of the round (C1) ...
+        alive = t - state.last[src] < proto.t_fail  # ... of the members it holds alive
+        grew = alive & (theirs > state.hb_next[i])  # member by member, the larger counter
+        state.hb_next[i, grew] = theirs[grew]
+        return bool(grew.any())
 
 
 class Heartbeat(Protocol):
@@ -108,12 +110,13 @@ class Heartbeat(Protocol):
     Params = HeartbeatParams
     Agent = HeartbeatAgent
     max_phases = 1
-    metric_names = ("agreement", "failed_views", "declarations", "false_positives",
-                    "cleanups", "readds")
+    metric_names = ("agreement", "failed_views", "max_age", "declarations",
+                    "false_positives", "cleanups", "readds")
 
     def __init__(self, params: Any, topology: Any) -> None:
         super().__init__(params, topology)
         self.t_fail, self.t_cleanup = params.failure_rounds(topology.n)
+        self._min_rounds = params.run_at_least(topology.n)
         self.tally = np.zeros(k.N_TALLY, np.int64)
         self._row: dict[str, Any] = {}
 
@@ -125,7 +128,7 @@ class Heartbeat(Protocol):
         self.episodes = Episodes(state)
         self._state_ref = state
         self._dead_count = np.zeros(n, np.int64)
-        self._row = self._metrics_row(1.0, 0)
+        self._row = self._metrics_row(1.0, 0, 0)
 
     def reset_nodes(self, state: SwarmState, nodes: np.ndarray) -> None:
         """A node restarted without its state knows every member at counter 0, as at the
@@ -160,16 +163,17 @@ class Heartbeat(Protocol):
         k.heartbeat_beat(state.live, state.hb, state.hb_next, state.last, t)
 
     def end_round(self, state: SwarmState, t: int) -> None:
-        agree, failed = k.heartbeat_commit(
+        agree, failed, oldest = k.heartbeat_commit(
             state.live, state.hb, state.hb_next, state.last, t, self.t_fail, self.t_cleanup,
             state.first_detect, state.first_dead, self._dead_count, self.tally)
         Episodes.record_all_dead(state, self._dead_count, t)
         pairs = state.n_live * (state.n - 1)
-        self._row = self._metrics_row(agree / pairs if pairs else 1.0, failed)
+        self._row = self._metrics_row(agree / pairs if pairs else 1.0, failed, oldest)
 
-    def _metrics_row(self, agreement: float, failed: int) -> dict[str, Any]:
+    def _metrics_row(self, agreement: float, failed: int, oldest: int) -> dict[str, Any]:
         tally = self.tally.tolist()
         return {"agreement": float(agreement), "failed_views": int(failed),
+                "max_age": int(oldest),
                 "declarations": tally[k.T_DECLARATIONS],
                 "false_positives": tally[k.T_FALSE_POS], "cleanups": tally[k.T_CLEANUPS],
                 "readds": tally[k.T_READDS]}
@@ -180,7 +184,7 @@ class Heartbeat(Protocol):
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
         """At least ``min_periods`` rounds and every view accurate: live members alive,
         down members failed or forgotten. (Gossip never stops; nothing changes after.)"""
-        return state.round >= self.params.min_periods and self._row["agreement"] >= 1.0
+        return state.round >= self._min_rounds and self._row["agreement"] >= 1.0
 
     def summarize(self, rounds: Any) -> dict[str, Any]:
         return membership_summary(rounds, self.episodes.rows(self._state_ref))

@@ -293,6 +293,8 @@ EXPERIMENTS = {
     "fanout": ("fanout_reliability.py", "one-shot gossip, fanout ln n + c reaches all with "
                "probability exp(-e^-c) (Kermarrec et al. 2003)"),
     "acks": ("acks_under_loss.py", "acknowledgements and retries under loss: cost and gain"),
+    "swim": ("swim.py", "SWIM detection time and false suspicions vs loss and k, beside "
+             "theory (Das et al. 2002)"),
 }
 
 

@@ -16,9 +16,9 @@ One round is one protocol period. Every live node keeps a full view of the membe
 Every message piggybacks the sender's updates (at most ``max_piggyback``, the freshest first),
 each sent ``retransmit_mult * ceil(log10(n + 1))`` times (memberlist's limit). A node that
 hears it is suspected (or dead) refutes with a higher incarnation. Precedence of updates:
-``swarm.kernels.swim.apply_update``. With ``reconnect_every`` a node periodically syncs full
-views with a member it holds dead (Serf's reconnect with memberlist's push/pull), which is
-what merges the two sides after a partition heals.
+``swarm.kernels.swim.apply_update``. With ``reconnect_every`` a node periodically reconnects
+to a member it holds dead (Serf's reconnect, with a reduced push/pull: alive members and
+each side's own entry), which is what merges the two sides after a partition heals.
 """
 
 from __future__ import annotations
@@ -104,8 +104,8 @@ class SwimParams(ProtocolParams):
         "times the suspicion timeout (none: profile)")
     reconnect_every: int | None = param(
         None, min=0, max=10**6, units="periods",
-        help="every this many periods a node syncs full views with a member it holds dead "
-        "(0: never; none: profile)")
+        help="every this many periods a node reconnects to a member it holds dead: they "
+        "exchange their alive members and refute their own deaths (0: never; none: profile)")
     awareness_max: int | None = param(
         None, min=1, max=64, help="Lifeguard: the probe interval backs off up to this "
         "multiple with the node's local health score (none: profile)")

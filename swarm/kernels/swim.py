@@ -393,21 +393,28 @@ def swim_snapshot(live, tx, view, inc, n_pending, max_piggyback, snap_member, sn
         snap_count[i] = 0
         if not live[i] or n_pending[i] == 0:
             continue
-        hist[:] = 0
-        for j in range(n):
-            hist[tx[i, j]] += 1
-        # the lowest level whose entries (with all above) still fit
-        above = 0
-        level = 255
-        while level > 0 and above + hist[level] <= max_piggyback:
-            above += hist[level]
-            level -= 1
-        # entries with tx > level all go; of those with tx == level, the first ones by id
-        room = max_piggyback - above if level > 0 else 0
+        level = 0
+        room = 0
+        if n_pending[i] > max_piggyback:  # (else every queued entry goes)
+            hist[:] = 0
+            for j in range(n):
+                x = tx[i, j]
+                if x:  # most entries are 0: a branch, not a dependent increment
+                    hist[x] += 1
+            # the lowest level whose entries (with all above) still fit
+            above = 0
+            level = 255
+            while level > 0 and above + hist[level] <= max_piggyback:
+                above += hist[level]
+                level -= 1
+            # entries with tx > level all go; of those with tx == level, the first ones by id
+            room = max_piggyback - above if level > 0 else 0
         c = 0
         for j in range(n):
             x = tx[i, j]
-            if x > level or (x == level and x > 0 and room > 0):
+            if x == 0:
+                continue
+            if x > level or (x == level and room > 0):
                 if x == level:
                     room -= 1
                 snap_member[i, c] = j

@@ -26,8 +26,10 @@ Tolerance derivations
   observers of the detection period is a per-run average of correlated observers whose
   variance the chain does not give: its standard error is estimated from the K runs
   (sample SD / sqrt(K)), with 4 of them allowed (t-distribution with K - 1 >= 59 degrees of
-  freedom: a correct simulator fails with probability below 2e-4). The first detection is at
-  exactly t_fail periods in every run.
+  freedom: a correct simulator fails with probability below 2e-4). Period by period, the mean
+  over runs of the fraction of observers declaring at t_fail + s must be within 5 standard
+  errors of the chain's expectation (variance estimated, floored at the Poisson value; see
+  check_heartbeat). The first detection is at exactly t_fail periods in every run.
 """
 
 from __future__ import annotations
@@ -107,13 +109,15 @@ def test_false_suspicion_per_probe_grid(loss, k):
     check_false_suspicion(1000, loss, k, 100)
 
 
-def heartbeat_runs(n: int, k: int, crash: int = 40) -> tuple[np.ndarray, np.ndarray, int]:
-    """Per run: the mean detection period over observers and the all-know period."""
+def heartbeat_runs(n: int, k: int, crash: int = 40
+                   ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """Per run: the mean detection period over observers, the all-know period, and the
+    fraction of observers declaring at each period t_fail + s (rows: runs)."""
     base = swarm.Scenario.from_dict({
         "nodes": n, "protocol": "heartbeat", "max_rounds": 200,
         "timeline": f'{crash}: crash select=ids ids="7"'})
     t_fail = base.protocol.failure_rounds(n)[0]
-    means, alls = [], []
+    means, alls, fractions = [], [], []
     for seed in replicate_seeds(ROOT, k):
         run = swarm.simulate(base.replace({"seed": seed}))
         assert run.summary["first_detection_periods"] == t_fail
@@ -124,12 +128,28 @@ def heartbeat_runs(n: int, k: int, crash: int = 40) -> tuple[np.ndarray, np.ndar
         assert declared.sum() <= n - 1
         means.append((periods * declared).sum() / declared.sum())
         alls.append(run.summary["all_know_periods"])
-    return np.array(means), np.array(alls, dtype=float), t_fail
+        by_s = np.zeros(60)
+        late = periods >= t_fail
+        by_s[periods[late] - t_fail] = declared[late] / (n - 1)
+        fractions.append(by_s)
+    return np.array(means), np.array(alls, dtype=float), t_fail, np.array(fractions)
 
 
 def check_heartbeat(n: int, k: int) -> None:
-    means, alls, t_fail = heartbeat_runs(n, k)
+    means, alls, t_fail, fractions = heartbeat_runs(n, k)
     pmf, full = theory.heartbeat_detection(n, t_fail)
+    # the distribution, period by period: the mean over runs of the fraction of observers
+    # declaring at t_fail + s against pmf[s], 5 standard errors each (about 15 periods carry
+    # mass: a Bonferroni bound of 15 x 6e-7). The per-run variance is estimated from the runs
+    # but floored at the Poisson value pmf[s] / (n - 1) (the count N_s of observers first
+    # reached at step s has Var N_s >= E N_s here): in early and late periods the events are
+    # rare, and K runs in which none happened would otherwise give a standard error of 0.
+    got = fractions.mean(axis=0)
+    top = min(pmf.size, got.size)
+    var = np.maximum(fractions.var(axis=0, ddof=1)[:top], pmf[:top] / (n - 1))
+    assert np.all(np.abs(got[:top] - pmf[:top]) <= 5 * np.sqrt(var / k))
+    assert got[0] == pytest.approx(1 / (n - 1))  # exactly one partner got the last counter
+    assert got[top:].sum() < 1e-12 and pmf[top:].sum() < 1e-9
     s = np.arange(pmf.size)
     per_node = t_fail + float((s * pmf).sum())
     se = means.std(ddof=1) / math.sqrt(k)

@@ -203,7 +203,7 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
                 src[m] = i
                 dst[m] = target
                 kind[m] = PING
-                update[m] = snap_count[i] > 0
+                update[m] = snap_count[i] > 0 or (lifeguard and view[i, target] == SUSPECT)
                 sent[i] += 1
                 m += 1
         if reconnect:
@@ -231,7 +231,7 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
 
 
 @njit(cache=True)
-def swim_receive(src, dst, kind, phase, t, view, inc, since, tx, confirm, n_suspect,
+def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm, n_suspect,
                  n_pending, health, snap_member, snap_status, snap_inc, snap_count,
                  probe_target, acked, sent, rec_prober, rec_target, rec_next, rec_head,
                  rec_tail, rec_used, limit, lifeguard, health_max, tally, useful, out_src,
@@ -242,7 +242,8 @@ def swim_receive(src, dst, kind, phase, t, view, inc, since, tx, confirm, n_susp
     and SYNC_REPLY: the members the sender holds alive, read now, and what it holds of the
     receiver, a death taken as a suspicion so that the receiver refutes it); with Lifeguard
     a PING / PING_FWD also tells a target the sender suspects that it is suspected (the
-    "buddy system").
+    "buddy system"). A message is useful when it changed its receiver's view (and carried
+    something: the update flag says whether a piggyback or a buddy suspicion rode on it).
     Then, in its own phase only: PING -> ACK; ACK from the probe target -> acked; PING_REQ
     -> the helper records (prober, target) and sends PING_FWD to the prober's target;
     PING_FWD -> ACK_FWD; ACK_FWD -> the helper relays ACK_RELAY to the first prober recorded
@@ -278,7 +279,7 @@ def swim_receive(src, dst, kind, phase, t, view, inc, since, tx, confirm, n_susp
                                 d, d, SUSPECT, inc[s, d], t, limit, lifeguard, health_max,
                                 tally):
                     changed = True
-        useful[e] = changed
+        useful[e] = changed and update[e]
         if KIND_PHASE[k] != phase:
             continue
         reply = -1
@@ -323,7 +324,8 @@ def swim_receive(src, dst, kind, phase, t, view, inc, since, tx, confirm, n_susp
             out_src[r] = d
             out_dst[r] = to
             out_kind[r] = reply
-            out_update[r] = reply == SYNC_REPLY or snap_count[d] > 0
+            out_update[r] = (reply == SYNC_REPLY or snap_count[d] > 0
+                             or (lifeguard and reply == PING_FWD and view[d, to] == SUSPECT))
             sent[d] += 1
             r += 1
     return r

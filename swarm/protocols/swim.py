@@ -147,7 +147,10 @@ class SwimAgent(NodeAgent):
         """Every message piggybacks this node's updates of the round (SYNC: its whole view)."""
         state, i = self.model.state, self.idx
         state.sent[i] += 1
-        carries = kind in (SYNC, SYNC_REPLY) or bool(state.snap_count[i] > 0)
+        proto = self.model.protocol
+        carries = (kind in (SYNC, SYNC_REPLY) or bool(state.snap_count[i] > 0)
+                   or (proto.lifeguard and kind in (PING, PING_FWD)
+                       and state.view[i, dst] == SUSPECT))  # the buddy system
         super().send(dst, kind, carries)
 
     # -- the update rules -------------------------------------------------------------------
@@ -234,7 +237,7 @@ class SwimAgent(NodeAgent):
             if proto.lifeguard and kind in (PING, PING_FWD) and state.view[src, i] == SUSPECT:
                 changed |= self.hear(i, SUSPECT, int(state.inc[src, i]))
         if k.KIND_PHASE[kind] != self.model.driver.phase:
-            return changed  # a late message (latency): its gossip counts, its request not
+            return changed and update  # a late message (latency): its gossip only
         if kind == PING:
             self.send(src, ACK)
         elif kind == ACK:
@@ -258,7 +261,7 @@ class SwimAgent(NodeAgent):
                 state.acked[i] = True
         elif kind == SYNC:
             self.send(src, SYNC_REPLY)
-        return changed
+        return changed and update
 
     def on_phase_end(self, phase: int) -> None:
         """End of phase 1 with no ack: ping-req to k helpers."""
@@ -393,8 +396,8 @@ class Swim(Protocol):
         buf = self.buffer(phase).reserve(nm + (self.k * state.n if phase == 1 else 0))
         rec = self._rec
         r = k.swim_receive(
-            msgs.src, msgs.dst, msgs.kind, phase, t, state.view, state.inc, state.since,
-            state.tx, state.confirm, state.n_suspect, state.n_pending, state.health,
+            msgs.src, msgs.dst, msgs.kind, msgs.update, phase, t, state.view, state.inc,
+            state.since, state.tx, state.confirm, state.n_suspect, state.n_pending, state.health,
             state.snap_member, state.snap_status, state.snap_inc, state.snap_count,
             state.probe_target, state.acked, state.sent, rec["prober"], rec["target"],
             rec["next"], self._rec_head, self._rec_tail, self._rec_used, self.limit,

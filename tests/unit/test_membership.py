@@ -201,6 +201,7 @@ def test_every_fault_runs_and_keeps_the_books(protocol, timeline):
     r = run.rounds
     assert np.array_equal(r["messages"] + r["late"], r["delivered"] + r["dropped"] + r["delayed"])
     assert ((r["agreement"] >= 0) & (r["agreement"] <= 1)).all()
+    assert (r["redundant"] >= 0).all() and (r["useful"] <= r["update_messages"]).all()
     assert run.summary["false_positives_total"] <= run.summary["declarations_total"]
 
 
@@ -209,6 +210,7 @@ def test_lifeguard_runs_both_paths_alike_under_loss():
                                          "faults.loss.rate": 0.3})
     a, b = swarm.simulate(s), swarm.simulate(s, engine="agents")
     assert a.rounds.equals(b.rounds)
+    assert (a.rounds["redundant"] >= 0).all()  # a buddy suspicion is an update it carries
     assert a.summary["refutations_total"] > 0
     assert a.state.health.max() > 0
 

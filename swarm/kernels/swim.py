@@ -442,7 +442,7 @@ def suspicion_timeout(c, t_min, t_max, k_expected):
 def swim_commit(live, view, inc, since, tx, confirm, n_suspect, n_pending, health,
                 next_probe, probe_target, acked, sent, snap_member, snap_status, snap_inc,
                 snap_count, first_suspect, first_dead, t, limit, t_min, t_max, k_expected,
-                lifeguard, health_max, tally, probed):
+                lifeguard, health_max, tally, probed, next_check):
     """End of round t (both paths):
 
     1. transmissions: each snapshot entry still current loses one transmission per message
@@ -455,7 +455,11 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, n_pending, healt
 
     ``first_suspect`` / ``first_dead`` record, for a down member, the first round in which
     any node suspected it after a failed probe / declared it dead; ``probed`` is scratch (the
-    members probed this period, counted in T_PROBED)."""
+    members probed this period, counted in T_PROBED). ``next_check[i]`` is a lower bound of
+    the first round in which one of row i's suspicions can time out (its oldest suspicion's
+    start + ceil(t_min): every timeout is at least t_min, and a suspicion started later
+    expires later); a row is scanned only from that round on, which keeps a busy row from
+    being scanned every period."""
     n = live.shape[0]
     probed[:] = False
     for i in range(n):
@@ -501,9 +505,11 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, n_pending, healt
                     first_suspect[j] = t
         if lifeguard:
             next_probe[i] = t + 1 + health[i]
+    wait = math.ceil(t_min)
     for i in range(n):
-        if not live[i] or n_suspect[i] == 0:
+        if not live[i] or n_suspect[i] == 0 or t < next_check[i]:
             continue
+        oldest = t + 1
         for j in range(n):
             if view[i, j] != SUSPECT:
                 continue
@@ -511,7 +517,10 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, n_pending, healt
             timeout = t_min
             if lifeguard:
                 timeout = suspicion_timeout(confirm[i, j], t_min, t_max, k_expected)
-            if age >= timeout:
+            if age < timeout:
+                if t - age < oldest:
+                    oldest = t - age
+            else:
                 set_status(view, n_suspect, i, j, DEAD)
                 queue(tx, n_pending, i, j, limit)
                 tally[T_DECLARATIONS] += 1
@@ -520,6 +529,7 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, n_pending, healt
                     tally[T_FALSE_POS] += 1
                 elif first_dead[j] < 0:
                     first_dead[j] = t
+        next_check[i] = oldest + wait
 
 
 @njit(cache=True)

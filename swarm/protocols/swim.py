@@ -350,6 +350,8 @@ class Swim(Protocol):
         self._state_ref = state
         self._dead_count = np.zeros(n, np.int64)
         self._probed = np.zeros(n, np.bool_)
+        #: per row, the first round a suspicion in it can time out (swim_commit)
+        self._next_check = np.zeros(n, np.int64)
         self._rec_head = np.full(n, -1, np.int32)
         self._rec_tail = np.full(n, -1, np.int32)
         self._row = self._metrics_row(state, agreement=1.0, suspects=0)
@@ -442,7 +444,7 @@ class Swim(Protocol):
             state.probe_target, state.acked, state.sent, state.snap_member, state.snap_status,
             state.snap_inc, state.snap_count, state.first_detect, state.first_dead, t,
             self.limit, self.t_min, self.t_max, self.k_expected, self.lifeguard,
-            self.health_max, self.tally, self._probed,
+            self.health_max, self.tally, self._probed, self._next_check,
         )
         if self.tally[k.T_CHANGES] or self._live_changed:
             agree, suspects = k.view_scan(state.view, state.live, self._dead_count)

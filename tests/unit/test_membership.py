@@ -225,3 +225,19 @@ def test_heartbeat_first_detection_is_exactly_t_fail():
         run = swarm.simulate(s)
         assert run.summary["first_detection_periods"] == 12
         assert run.events["first_detection_periods"].iloc[0] == 12
+
+
+@pytest.mark.parametrize("lifeguard", [False, True])
+def test_skipping_rows_whose_suspicions_cannot_expire_changes_nothing(lifeguard):
+    """swim_commit scans a row for suspicion timeouts only from next_check on; forcing a scan
+    of every row every period (next_check reset to 0) must give the same run."""
+    s = swim(nodes=150, max_rounds=70, timeline="loss rate=0.2; 10: crash fraction=0.05",
+             **{"protocol.lifeguard": lifeguard, "protocol.suspicion_mult": 1})
+    fast, slow = SwarmModel(s, engine="kernels"), SwarmModel(s, engine="kernels")
+    while fast.running or slow.running:
+        fast.step()
+        slow.step()
+        slow.protocol._next_check[:] = 0
+    a, b = fast.engine.rounds_frame(), slow.engine.rounds_frame()
+    assert a.equals(b) and a["declarations"].sum() > 0
+    assert np.array_equal(fast.state.view, slow.state.view)

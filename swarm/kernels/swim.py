@@ -58,13 +58,19 @@ SINCE_MASK = 0xFFFF
 
 
 @njit(cache=True, inline="always")
-def set_status(view, n_suspect, r, m, status):
-    """view[r, m] = status, keeping n_suspect[r] (suspects in row r) right."""
+def set_status(view, n_suspect, counts, live, r, m, status):
+    """view[r, m] = status, keeping n_suspect[r] (suspects in row r) and, for a live observer
+    r != m, ``counts[ALIVE or DEAD, m]`` (live observers holding m alive / dead) right."""
     old = view[r, m]
     if old == SUSPECT and status != SUSPECT:
         n_suspect[r] -= 1
     elif old != SUSPECT and status == SUSPECT:
         n_suspect[r] += 1
+    if live[r] and r != m:
+        if old != SUSPECT:
+            counts[old // 2, m] -= 1  # ALIVE -> row 0, DEAD -> row 1
+        if status != SUSPECT:
+            counts[status // 2, m] += 1
     view[r, m] = status
 
 
@@ -96,8 +102,8 @@ def stride(u, d):
 
 
 @njit(cache=True)
-def apply_update(view, inc, since, tx, confirm, n_suspect, n_pending, health, r, m, s, x, t,
-                 limit, lifeguard, health_max, tally):
+def apply_update(view, inc, since, tx, confirm, n_suspect, counts, live, n_pending, health, r,
+                 m, s, x, t, limit, lifeguard, health_max, tally):
     """Observer r hears "member m is s with incarnation x"; True if r's view changed.
 
     About itself (m == r): a suspicion or death with x >= own incarnation is refuted: the
@@ -110,7 +116,7 @@ def apply_update(view, inc, since, tx, confirm, n_suspect, n_pending, health, r,
     if m == r:
         if s != ALIVE and x >= inc[r, r]:
             inc[r, r] = x + 1
-            set_status(view, n_suspect, r, r, ALIVE)
+            set_status(view, n_suspect, counts, live, r, r, ALIVE)
             queue(tx, n_pending, r, r, limit)
             tally[T_REFUTATIONS] += 1
             tally[T_CHANGES] += 1
@@ -136,7 +142,7 @@ def apply_update(view, inc, since, tx, confirm, n_suspect, n_pending, health, r,
     else:
         if cur == DEAD or x < cx:
             return False
-    set_status(view, n_suspect, r, m, s)
+    set_status(view, n_suspect, counts, live, r, m, s)
     inc[r, m] = x
     queue(tx, n_pending, r, m, limit)
     tally[T_CHANGES] += 1
@@ -232,7 +238,7 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
 
 @njit(cache=True)
 def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm, n_suspect,
-                 n_pending, health, snap_member, snap_status, snap_inc, snap_count,
+                 counts, live, n_pending, health, snap_member, snap_status, snap_inc, snap_count,
                  probe_target, acked, sent, rec_prober, rec_target, rec_next, rec_head,
                  rec_tail, rec_used, limit, lifeguard, health_max, tally, useful, out_src,
                  out_dst, out_kind, out_update):
@@ -264,20 +270,20 @@ def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm
                     if mm != d:
                         continue  # third parties: only the sender's alive members
                     heard = SUSPECT  # about me: a death is taken as a suspicion, refuted
-                if apply_update(view, inc, since, tx, confirm, n_suspect, n_pending, health,
-                                d, mm, heard, inc[s, mm], t, limit, lifeguard, health_max,
-                                tally):
+                if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
+                                n_pending, health, d, mm, heard, inc[s, mm], t, limit,
+                                lifeguard, health_max, tally):
                     changed = True
         else:
             for q in range(snap_count[s]):
-                if apply_update(view, inc, since, tx, confirm, n_suspect, n_pending, health,
-                                d, snap_member[s, q], snap_status[s, q], snap_inc[s, q], t,
-                                limit, lifeguard, health_max, tally):
+                if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
+                                n_pending, health, d, snap_member[s, q], snap_status[s, q],
+                                snap_inc[s, q], t, limit, lifeguard, health_max, tally):
                     changed = True
             if lifeguard and (k == PING or k == PING_FWD) and view[s, d] == SUSPECT:
-                if apply_update(view, inc, since, tx, confirm, n_suspect, n_pending, health,
-                                d, d, SUSPECT, inc[s, d], t, limit, lifeguard, health_max,
-                                tally):
+                if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
+                                n_pending, health, d, d, SUSPECT, inc[s, d], t, limit,
+                                lifeguard, health_max, tally):
                     changed = True
         useful[e] = changed and update[e]
         if KIND_PHASE[k] != phase:
@@ -439,7 +445,7 @@ def suspicion_timeout(c, t_min, t_max, k_expected):
 
 
 @njit(cache=True)
-def swim_commit(live, view, inc, since, tx, confirm, n_suspect, n_pending, health,
+def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pending, health,
                 next_probe, probe_target, acked, sent, snap_member, snap_status, snap_inc,
                 snap_count, first_suspect, first_dead, t, limit, t_min, t_max, k_expected,
                 lifeguard, health_max, tally, probed, next_check):
@@ -494,7 +500,7 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, n_pending, healt
             if lifeguard and health[i] < health_max:
                 health[i] += 1
             if view[i, j] == ALIVE:
-                set_status(view, n_suspect, i, j, SUSPECT)
+                set_status(view, n_suspect, counts, live, i, j, SUSPECT)
                 since[i, j] = t & SINCE_MASK
                 if lifeguard:
                     confirm[i, j] = 0
@@ -521,7 +527,7 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, n_pending, healt
                 if t - age < oldest:
                     oldest = t - age
             else:
-                set_status(view, n_suspect, i, j, DEAD)
+                set_status(view, n_suspect, counts, live, i, j, DEAD)
                 queue(tx, n_pending, i, j, limit)
                 tally[T_DECLARATIONS] += 1
                 tally[T_CHANGES] += 1
@@ -533,27 +539,15 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, n_pending, healt
 
 
 @njit(cache=True)
-def view_scan(view, live, dead_count):
-    """(pairs in agreement, suspect entries) over live observers i and members j != i: an
-    entry agrees when it says ALIVE of a live member or DEAD of a down one. ``dead_count[j]``
-    = live observers holding member j DEAD."""
+def member_counts(view, live, counts):
+    """From scratch: ``counts[0, j]`` / ``counts[1, j]`` = live observers i != j holding
+    member j ALIVE / DEAD (``set_status`` keeps them up to date between live-set changes)."""
     n = live.shape[0]
-    agree = 0
-    suspects = 0
-    dead_count[:] = 0
+    counts[:] = 0
     for i in range(n):
         if not live[i]:
             continue
         for j in range(n):
-            if j == i:
-                continue
             v = view[i, j]
-            if v == SUSPECT:
-                suspects += 1
-            elif live[j]:
-                if v == ALIVE:
-                    agree += 1
-            elif v == DEAD:
-                agree += 1
-                dead_count[j] += 1
-    return agree, suspects
+            if j != i and v != SUSPECT:
+                counts[v // 2, j] += 1

@@ -310,19 +310,24 @@ class Swim(Protocol):
         self._rec_used = np.zeros(1, np.int64)
         self._rng: np.random.Generator | None = None
         self._row: dict[str, Any] = {}
-        self._live_changed = True
 
     def reconnect_round(self, t: int) -> bool:
         return self.reconnect_every > 0 and t % self.reconnect_every == 0
 
     # -- shared helpers of the agent rule (the kernels have their own) ---------------------
-    @staticmethod
-    def set_status(state: SwarmState, r: int, m: int, status: int) -> None:
-        old = state.view[r, m]
+    def set_status(self, state: SwarmState, r: int, m: int, status: int) -> None:
+        """view[r, m] = status, keeping the suspect count of row r and the live observers
+        holding m alive / dead (``self.counts``) right."""
+        old = int(state.view[r, m])
         if old == SUSPECT and status != SUSPECT:
             state.n_suspect[r] -= 1
         elif old != SUSPECT and status == SUSPECT:
             state.n_suspect[r] += 1
+        if state.live[r] and r != m:
+            if old != SUSPECT:
+                self.counts[old // 2, m] -= 1  # ALIVE: row 0, DEAD: row 1
+            if status != SUSPECT:
+                self.counts[status // 2, m] += 1
         state.view[r, m] = status
 
     def queue(self, state: SwarmState, r: int, m: int) -> None:
@@ -348,7 +353,10 @@ class Swim(Protocol):
         state.add("snap_inc", np.zeros((n, p), np.int32))
         self.episodes = Episodes(state)
         self._state_ref = state
-        self._dead_count = np.zeros(n, np.int64)
+        #: live observers holding each member ALIVE (row 0) / DEAD (row 1), kept up to date
+        #: by set_status on both paths, recomputed when the live set changes
+        self.counts = np.zeros((2, n), np.int64)
+        k.member_counts(state.view, state.live, self.counts)
         self._probed = np.zeros(n, np.bool_)
         #: per row, the first round a suspicion in it can time out (swim_commit)
         self._next_check = np.zeros(n, np.int64)
@@ -399,7 +407,8 @@ class Swim(Protocol):
         rec = self._rec
         r = k.swim_receive(
             msgs.src, msgs.dst, msgs.kind, msgs.update, phase, t, state.view, state.inc,
-            state.since, state.tx, state.confirm, state.n_suspect, state.n_pending, state.health,
+            state.since, state.tx, state.confirm, state.n_suspect, self.counts, state.live,
+            state.n_pending, state.health,
             state.snap_member, state.snap_status, state.snap_inc, state.snap_count,
             state.probe_target, state.acked, state.sent, rec["prober"], rec["target"],
             rec["next"], self._rec_head, self._rec_tail, self._rec_used, self.limit,
@@ -425,7 +434,8 @@ class Swim(Protocol):
 
     # -- both paths --------------------------------------------------------------------------
     def begin_round(self, state: SwarmState, t: int) -> None:
-        self._live_changed = self.episodes.begin(state, t) or self._live_changed
+        if self.episodes.begin(state, t):
+            k.member_counts(state.view, state.live, self.counts)
         state.probe_target.fill(-1)
         state.acked.fill(False)
         state.sent.fill(0)
@@ -440,21 +450,20 @@ class Swim(Protocol):
     def end_round(self, state: SwarmState, t: int) -> None:
         k.swim_commit(
             state.live, state.view, state.inc, state.since, state.tx, state.confirm,
-            state.n_suspect, state.n_pending, state.health, state.next_probe,
+            state.n_suspect, self.counts, state.n_pending, state.health, state.next_probe,
             state.probe_target, state.acked, state.sent, state.snap_member, state.snap_status,
             state.snap_inc, state.snap_count, state.first_detect, state.first_dead, t,
             self.limit, self.t_min, self.t_max, self.k_expected, self.lifeguard,
             self.health_max, self.tally, self._probed, self._next_check,
         )
-        if self.tally[k.T_CHANGES] or self._live_changed:
-            agree, suspects = k.view_scan(state.view, state.live, self._dead_count)
-            Episodes.record_all_dead(state, self._dead_count, t)
-            pairs = state.n_live * (state.n - 1)
-            agreement = agree / pairs if pairs else 1.0
-            self._live_changed = False
-        else:
-            agreement, suspects = self._row["agreement"], self._row["suspects"]
-        self._row = self._metrics_row(state, agreement, suspects)
+        live = state.live
+        alive, dead = self.counts
+        agree = int(alive[live].sum() + dead[~live].sum()) if state.n_live < state.n \
+            else int(alive.sum())
+        Episodes.record_all_dead(state, dead, t)
+        pairs = state.n_live * (state.n - 1)
+        suspects = int(state.n_suspect[live].sum())
+        self._row = self._metrics_row(state, agree / pairs if pairs else 1.0, suspects)
 
     def _metrics_row(self, state: SwarmState, agreement: float, suspects: int) -> dict[str, Any]:
         tally = self.tally.tolist()

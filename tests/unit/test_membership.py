@@ -95,14 +95,22 @@ def test_update_precedence_table(cur, cx, s, x, changed, after):
     view[0, 1], inc[0, 1] = cur, cx
     n_suspect = np.array([1 if cur == S else 0, 0, 0], np.int32)
     args = (np.zeros((n, n), np.uint16), np.zeros((n, n), np.uint8),
-            np.zeros((n, 0), np.uint8), n_suspect, np.zeros(n, np.int32),
-            np.zeros(n, np.int32))
+            np.zeros((n, 0), np.uint8), n_suspect, np.zeros((2, n), np.int64),
+            np.ones(n, np.bool_), np.zeros(n, np.int32), np.zeros(n, np.int32))
     tally = np.zeros(ks.N_TALLY, np.int64)
     got = ks.apply_update(view, inc, *args, 0, 1, s, x, 7, 5, False, 7, tally)
     assert got == changed
     assert (view[0, 1], inc[0, 1]) == after
     assert n_suspect[0] == (1 if after[0] == S else 0)
     assert args[1][0, 1] == (5 if changed else 0)  # queued for 5 transmissions
+    counts = args[4]  # observer 0 moved its count of member 1 (from nothing: a delta)
+    expect = np.zeros((2, n), np.int64)
+    if changed and after[0] != cur:
+        if cur != S:
+            expect[cur // 2, 1] -= 1
+        if after[0] != S:
+            expect[after[0] // 2, 1] += 1
+    assert np.array_equal(counts, expect)
 
 
 def test_a_node_refutes_a_suspicion_or_death_about_itself():
@@ -112,8 +120,8 @@ def test_a_node_refutes_a_suspicion_or_death_about_itself():
     inc[1, 1] = 4
     tally = np.zeros(ks.N_TALLY, np.int64)
     rest = (np.zeros((n, n), np.uint16), np.zeros((n, n), np.uint8),
-            np.zeros((n, 0), np.uint8), np.zeros(n, np.int32), np.zeros(n, np.int32),
-            np.zeros(n, np.int32))
+            np.zeros((n, 0), np.uint8), np.zeros(n, np.int32), np.zeros((2, n), np.int64),
+            np.ones(n, np.bool_), np.zeros(n, np.int32), np.zeros(n, np.int32))
     assert not ks.apply_update(view, inc, *rest, 1, 1, S, 3, 1, 2, False, 7, tally)
     assert ks.apply_update(view, inc, *rest, 1, 1, D, 4, 1, 2, False, 7, tally)
     assert inc[1, 1] == 5 and view[1, 1] == A and tally[ks.T_REFUTATIONS] == 1
@@ -241,3 +249,18 @@ def test_skipping_rows_whose_suspicions_cannot_expire_changes_nothing(lifeguard)
     a, b = fast.engine.rounds_frame(), slow.engine.rounds_frame()
     assert a.equals(b) and a["declarations"].sum() > 0
     assert np.array_equal(fast.state.view, slow.state.view)
+
+
+@pytest.mark.parametrize("engine", ["kernels", "agents"])
+def test_incremental_member_counts_match_a_scan_every_round(engine):
+    """The alive / dead counts per member that set_status keeps (agreement, all-know) equal a
+    scan from scratch (member_counts) after every round, through loss, churn and restarts."""
+    s = swim(nodes=90, max_rounds=60, timeline="loss rate=0.2; churn fraction=0.2 end=40 "
+             "keep_state=false", **{"protocol.suspicion_mult": 1})
+    model = SwarmModel(s, engine=engine)
+    scratch = np.zeros((2, 90), np.int64)
+    while model.running:
+        model.step()
+        ks.member_counts(model.state.view, model.state.live, scratch)
+        assert np.array_equal(model.protocol.counts, scratch), model.engine.round
+    assert model.engine.rounds_frame()["declarations"].sum() > 0

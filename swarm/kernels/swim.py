@@ -388,14 +388,23 @@ def swim_helpers(live, probe_target, acked, view, snap_count, sent, indptr, indi
     return m
 
 
+def padded(n):
+    """Columns of the ``tx`` table: n rounded up to a multiple of 8, so that a row can be read
+    as uint64 words (``swim_snapshot`` skips eight empty entries at a time)."""
+    return (n + 7) // 8 * 8
+
+
 @njit(cache=True)
-def swim_snapshot(live, tx, view, inc, n_pending, max_piggyback, snap_member, snap_status,
-                  snap_inc, snap_count):
+def swim_snapshot(live, tx, tx_words, view, inc, n_pending, max_piggyback, snap_member,
+                  snap_status, snap_inc, snap_count):
     """Start of a round: what each live node piggybacks on its messages of the round — its
     queued entries with the most transmissions left (memberlist sends the least-sent
     broadcasts first), at most ``max_piggyback``, ties by member id; written in member order
-    with the status and incarnation they have now."""
+    with the status and incarnation they have now. ``tx_words`` is ``tx`` seen as uint64
+    (rows padded to a multiple of 8 columns, the padding 0): a word of 0 is eight entries with
+    nothing queued."""
     n = live.shape[0]
+    words = tx_words.shape[1]
     hist = np.zeros(256, np.int64)
     for i in range(n):
         snap_count[i] = 0
@@ -405,10 +414,13 @@ def swim_snapshot(live, tx, view, inc, n_pending, max_piggyback, snap_member, sn
         room = 0
         if n_pending[i] > max_piggyback:  # (else every queued entry goes)
             hist[:] = 0
-            for j in range(n):
-                x = tx[i, j]
-                if x:  # most entries are 0: a branch, not a dependent increment
-                    hist[x] += 1
+            for q in range(words):
+                if tx_words[i, q] == 0:
+                    continue
+                for j in range(8 * q, min(8 * q + 8, n)):
+                    x = tx[i, j]
+                    if x:
+                        hist[x] += 1
             # the lowest level whose entries (with all above) still fit
             above = 0
             level = 255
@@ -418,17 +430,20 @@ def swim_snapshot(live, tx, view, inc, n_pending, max_piggyback, snap_member, sn
             # entries with tx > level all go; of those with tx == level, the first ones by id
             room = max_piggyback - above if level > 0 else 0
         c = 0
-        for j in range(n):
-            x = tx[i, j]
-            if x == 0:
+        for q in range(words):
+            if tx_words[i, q] == 0:
                 continue
-            if x > level or (x == level and room > 0):
-                if x == level:
-                    room -= 1
-                snap_member[i, c] = j
-                snap_status[i, c] = view[i, j]
-                snap_inc[i, c] = inc[i, j]
-                c += 1
+            for j in range(8 * q, min(8 * q + 8, n)):
+                x = tx[i, j]
+                if x == 0:
+                    continue
+                if x > level or (x == level and room > 0):
+                    if x == level:
+                        room -= 1
+                    snap_member[i, c] = j
+                    snap_status[i, c] = view[i, j]
+                    snap_inc[i, c] = inc[i, j]
+                    c += 1
         snap_count[i] = c
 
 

@@ -341,7 +341,8 @@ class Swim(Protocol):
         state.add("view", np.full((n, n), ALIVE, np.int8))
         state.add("inc", np.zeros((n, n), np.int32))
         state.add("since", np.zeros((n, n), np.uint16))
-        state.add("tx", np.zeros((n, n), np.uint8))
+        tx = state.add("tx", np.zeros((n, k.padded(n)), np.uint8))
+        self._tx_words = tx.view(np.uint64)
         state.add("confirm", np.zeros((n, n if self.lifeguard else 0), np.uint8))
         for name in ("n_suspect", "n_pending", "health", "next_probe", "probe_pos", "probe_a",
                      "probe_b", "sent", "snap_count"):
@@ -443,9 +444,9 @@ class Swim(Protocol):
         self.relays.clear()
         self._rec_head.fill(-1)
         self._rec_used[0] = 0
-        k.swim_snapshot(state.live, state.tx, state.view, state.inc, state.n_pending,
-                        self.params.max_piggyback, state.snap_member, state.snap_status,
-                        state.snap_inc, state.snap_count)
+        k.swim_snapshot(state.live, state.tx, self._tx_words, state.view, state.inc,
+                        state.n_pending, self.params.max_piggyback, state.snap_member,
+                        state.snap_status, state.snap_inc, state.snap_count)
 
     def end_round(self, state: SwarmState, t: int) -> None:
         k.swim_commit(

@@ -129,8 +129,8 @@ def test_a_node_refutes_a_suspicion_or_death_about_itself():
 
 def test_snapshot_takes_the_most_transmissions_left_ties_by_member():
     n, p = 6, 3
-    tx = np.zeros((n, n), np.uint8)
-    tx[0] = [0, 2, 5, 2, 2, 1]
+    tx = np.zeros((n, ks.padded(n)), np.uint8)
+    tx[0, :n] = [0, 2, 5, 2, 2, 1]
     view = np.full((n, n), S, np.int8)
     inc = np.arange(n * n, dtype=np.int32).reshape(n, n)
     live = np.ones(n, np.bool_)
@@ -139,7 +139,8 @@ def test_snapshot_takes_the_most_transmissions_left_ties_by_member():
     status = np.zeros((n, p), np.int8)
     snap_inc = np.zeros((n, p), np.int32)
     count = np.zeros(n, np.int32)
-    ks.swim_snapshot(live, tx, view, inc, pending, p, member, status, snap_inc, count)
+    ks.swim_snapshot(live, tx, tx.view(np.uint64), view, inc, pending, p, member, status,
+                     snap_inc, count)
     assert count[0] == 3 and member[0].tolist() == [1, 2, 3]  # tx 5, then the first two 2s
     assert snap_inc[0].tolist() == inc[0, [1, 2, 3]].tolist() and count[1:].sum() == 0
 

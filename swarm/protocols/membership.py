@@ -4,11 +4,11 @@ ground truth of failures (episodes) and the detection metrics built on it.
 Membership views are dense ``n x n`` tables (row = observer, column = member). That is what
 makes every observer's view of every member one array read, and it bounds ``n``: SWIM keeps 8
 bytes per pair (status int8, incarnation int32, suspicion start uint16, transmissions left
-uint8; +1 with Lifeguard), heartbeat 9 (two int32 counter tables, int32 last-increase round
-is replaced by ... see ``swarm.protocols.heartbeat``). At ``n = 10^4`` one int8 table is 100 MB
-and a view 0.8-0.9 GB: ``MAX_DENSE_NODES``. Larger swarms need partial views (each node
-tracking O(log n) or a fixed sample of members, as SWIM deployments above 10^4 nodes do with
-memberlist's "gossip to k random members"): not built, a ConfigError says so.
+uint8; +1 with Lifeguard), heartbeat 12 (counter, counter brought by this round's gossip,
+round of the last increase: three int32 tables). At ``n = 10^4`` one int8 table is 100 MB and
+a whole view 0.8 GB (SWIM) or 1.2 GB (heartbeat): ``MAX_DENSE_NODES``. Larger swarms need
+partial views (each node tracking a sample of the members, O(log n) or a fixed number, and
+learning the rest by gossip): not built, a ConfigError naming ``nodes`` says so.
 
 Ground truth: a node that goes down (crash, churn) starts an **episode** (member, round it
 went down, round it came back). For each episode the protocol records the first round in

@@ -41,7 +41,7 @@ def check_dense(protocol: str, nodes: int) -> None:
         raise ConfigError(
             "nodes", nodes,
             f"must be at most {MAX_DENSE_NODES} for protocol {protocol!r}: its membership "
-            f"views are dense n x n tables (~0.9 GB at n = {MAX_DENSE_NODES}); partial views "
+            f"views are dense n x n tables (0.8-1.2 GB at n = {MAX_DENSE_NODES}); partial views "
             "for larger swarms are not built",
         )
 

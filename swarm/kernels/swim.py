@@ -38,9 +38,10 @@ ACK_FWD = 4  # phase 4: the target answers the helper
 ACK_RELAY = 5  # phase 5: the helper relays the ack to the prober
 SYNC = 6  # phase 0, reconnect rounds: full view to a member the sender holds dead
 SYNC_REPLY = 7  # phase 1: the full view back
+GOSSIP = 8  # phase 0, with gossip_nodes: updates only, to random members (memberlist's gossip)
 #: the phase in which each kind acts (a message arriving in another phase was delayed by the
 #: latency fault: its piggyback is merged, but it answers nothing)
-KIND_PHASE = np.array([0, 1, 2, 3, 4, 5, 0, 1], np.int64)
+KIND_PHASE = np.array([0, 1, 2, 3, 4, 5, 0, 1, 0], np.int64)
 
 # per-round tallies (a protocol-owned int64 array, both paths add to it)
 T_CHANGES = 0  # view entries changed (any cause)
@@ -150,8 +151,8 @@ def apply_update(view, inc, since, tx, confirm, n_suspect, counts, live, n_pendi
 
 
 @njit(cache=True)
-def swim_send_count(live, probe_pos, next_probe, view, indptr, complete, t, lifeguard,
-                    reconnect):
+def swim_send_count(live, probe_pos, next_probe, view, snap_count, indptr, complete, t,
+                    lifeguard, gossip_nodes, reconnect):
     """(messages at most, doubles) of the send phase."""
     n = live.shape[0]
     msgs = 0
@@ -164,6 +165,10 @@ def swim_send_count(live, probe_pos, next_probe, view, indptr, complete, t, life
             msgs += 1
             if probe_pos[i] == 0:
                 doubles += 2
+        if gossip_nodes and snap_count[i] > 0:
+            c = gossip_nodes if gossip_nodes < d else d
+            msgs += c
+            doubles += c
         if reconnect:
             for j in range(n):
                 if j != i and view[i, j] == DEAD:
@@ -175,12 +180,16 @@ def swim_send_count(live, probe_pos, next_probe, view, indptr, complete, t, life
 
 @njit(cache=True)
 def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view, snap_count,
-              sent, indptr, indices, complete, t, lifeguard, reconnect, u, src, dst, kind,
-              update):
+              sent, indptr, indices, complete, t, lifeguard, gossip_nodes, reconnect, u, src,
+              dst, kind, update):
     """Live nodes in node order: the next target of the node's probe cycle (skipping members
-    it holds dead; a cycle that runs out skips the period), then, in a reconnect round, a SYNC
-    to a uniformly chosen member it holds dead. Returns the number of messages."""
+    it holds dead; a cycle that runs out skips the period); with ``gossip_nodes`` and
+    something to gossip, GOSSIP to that many distinct random neighbours (C2 draws) except
+    those it holds dead; then, in a reconnect round, a SYNC to a uniformly chosen member it
+    holds dead. Returns the number of messages."""
     n = live.shape[0]
+    chosen = np.empty(max(gossip_nodes, 1), np.int64)
+    scratch = np.empty(max(gossip_nodes, 1), np.int64)
     m = 0
     pos = 0
     for i in range(n):
@@ -210,6 +219,20 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
                 dst[m] = target
                 kind[m] = PING
                 update[m] = snap_count[i] > 0 or (lifeguard and view[i, target] == SUSPECT)
+                sent[i] += 1
+                m += 1
+        if gossip_nodes and snap_count[i] > 0:
+            c = gossip_nodes if gossip_nodes < d else d
+            choose_partners(u, pos, d, c, chosen, scratch)
+            pos += c
+            for q in range(c):
+                h = neighbour(indptr, indices, complete, i, chosen[q])
+                if view[i, h] == DEAD:
+                    continue
+                src[m] = i
+                dst[m] = h
+                kind[m] = GOSSIP
+                update[m] = True
                 sent[i] += 1
                 m += 1
         if reconnect:

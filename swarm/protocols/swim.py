@@ -48,6 +48,7 @@ __all__ = ["SwimParams", "Swim", "SwimAgent", "SWIM_PROFILES"]
 ALIVE, SUSPECT, DEAD = k.ALIVE, k.SUSPECT, k.DEAD
 PING, ACK, PING_REQ, PING_FWD = k.PING, k.ACK, k.PING_REQ, k.PING_FWD
 ACK_FWD, ACK_RELAY, SYNC, SYNC_REPLY = k.ACK_FWD, k.ACK_RELAY, k.SYNC, k.SYNC_REPLY
+GOSSIP = k.GOSSIP
 
 #: memberlist's DefaultLANConfig / DefaultWANConfig / DefaultLocalConfig (config.go), in
 #: protocol periods; the reason for each value is the comment beside it.
@@ -111,6 +112,11 @@ class SwimParams(ProtocolParams):
         "multiple with the node's local health score (none: profile)")
     max_piggyback: int = param(16, min=1, max=10_000, units="updates",
                                help="updates piggybacked on one message at most")
+    gossip_nodes: int = param(
+        0, min=0, max=1000, units="messages",
+        help="besides piggybacking, a node with updates to spread sends them to this many "
+        "random members per period (0: piggyback only, as in the paper; memberlist's "
+        "GossipNodes x ProbeInterval / GossipInterval: lan 15, wan 40, local 30)")
     lifeguard: bool = param(False, help="Lifeguard: local health awareness, dynamic "
                             "suspicion timeouts, suspicion told to the suspect by its pinger")
     min_periods: int = param(10, min=0, max=10**7, units="periods",
@@ -212,6 +218,10 @@ class SwimAgent(NodeAgent):
             if target >= 0:
                 state.probe_target[i] = target
                 self.send(target, PING)
+        if proto.params.gossip_nodes and state.snap_count[i] > 0:
+            for h in self.random_partners(proto.params.gossip_nodes):
+                if state.view[i, h] != DEAD:
+                    self.send(h, GOSSIP)
         if proto.reconnect_round(t):
             row = state.view[i]
             dead = [j for j in np.flatnonzero(row == DEAD).tolist() if j != i]
@@ -381,15 +391,17 @@ class Swim(Protocol):
         topo = self.topology
         self._rng = rng
         reconnect = self.reconnect_round(t)
+        gossip = self.params.gossip_nodes
         total, doubles = k.swim_send_count(state.live, state.probe_pos, state.next_probe,
-                                           state.view, topo.indptr, topo.complete, t,
-                                           self.lifeguard, reconnect)
+                                           state.view, state.snap_count, topo.indptr,
+                                           topo.complete, t, self.lifeguard, gossip, reconnect)
         buf = self.buffer("send").reserve(total)
         u = self.uniforms(rng, doubles)
         m = k.swim_send(state.live, state.probe_pos, state.probe_a, state.probe_b,
                         state.probe_target, state.next_probe, state.view, state.snap_count,
                         state.sent, topo.indptr, topo.indices, topo.complete, t,
-                        self.lifeguard, reconnect, u, buf.src, buf.dst, buf.kind, buf.update)
+                        self.lifeguard, gossip, reconnect, u, buf.src, buf.dst, buf.kind,
+                        buf.update)
         return buf.view(m)
 
     def _records(self, size: int) -> None:

@@ -101,7 +101,7 @@ def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, first_detect
 
     Returns (pairs in agreement, failed-or-forgotten entries, the largest age of a live
     member's entry): an entry agrees when it holds a live member alive or a down member
-    failed or forgotten; ``dead_count[j]`` = live observers holding down member j failed or
+    failed or forgotten; ``dead_count[j]`` = live observers holding member j failed or
     forgotten. The largest age is how close the detector is to a false detection (one at
     t_fail)."""
     n = live.shape[0]
@@ -143,7 +143,7 @@ def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, first_detect
                     agree += 1
             else:
                 failed += 1
+                dead_count[j] += 1
                 if not live[j]:
                     agree += 1
-                    dead_count[j] += 1
     return agree, failed, oldest

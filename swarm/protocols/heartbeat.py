@@ -181,6 +181,13 @@ class Heartbeat(Protocol):
     def round_metrics(self, state: SwarmState) -> dict[str, Any]:
         return dict(self._row)
 
+    #: what a viewer colours (the dashboard's per-node byte)
+    node_states = ("trusted", "declared failed")
+
+    def node_codes(self, state: SwarmState) -> np.ndarray:
+        """Per node: 1 if some live node holds it failed or has forgotten it, else 0."""
+        return (self._dead_count > 0).astype(np.uint8)
+
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
         """At least ``min_periods`` rounds and every view accurate: live members alive,
         down members failed or forgotten. (Gossip never stops; nothing changes after.)"""

@@ -492,6 +492,18 @@ class Swim(Protocol):
     def round_metrics(self, state: SwarmState) -> dict[str, Any]:
         return dict(self._row)
 
+    #: what a viewer colours (the dashboard's per-node byte): how the live nodes see a node
+    node_states = ("trusted", "suspected", "declared dead")
+
+    def node_codes(self, state: SwarmState) -> np.ndarray:
+        """Per node: 2 if some live node holds it DEAD, else 1 if some live node suspects it
+        (not every other live node holds it ALIVE), else 0."""
+        alive, dead = self.counts
+        others = state.n_live - state.live.astype(np.int64)
+        codes = (alive < others).astype(np.uint8)
+        codes[dead > 0] = 2
+        return codes
+
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
         """At least ``min_periods`` periods, every view accurate (agreement 1: live members
         alive, down members dead), no suspicion open and nothing left to gossip."""

@@ -278,3 +278,19 @@ def test_gossip_nodes_spreads_faster_and_both_paths_agree():
     assert fast.rounds.equals(agents.rounds)
     assert fast.summary["all_know_periods"] < plain.summary["all_know_periods"]
     assert fast.summary["messages_per_member_period"] > plain.summary["messages_per_member_period"]
+
+
+@pytest.mark.parametrize("protocol", ["swim", "heartbeat"])
+def test_node_codes_for_a_viewer(protocol):
+    """One byte per node for the dashboard: a crashed node ends up declared dead, the live
+    ones trusted."""
+    s = Scenario.from_dict({"nodes": 60, "protocol": protocol, "seed": 2, "max_rounds": 300,
+                            "timeline": '3: crash select=ids ids="5"'})
+    model = SwarmModel(s, engine="kernels")
+    assert model.protocol.node_codes(model.state).tolist() == [0] * 60
+    while model.running:
+        model.step()
+    codes = model.protocol.node_codes(model.state)
+    assert codes.dtype == np.uint8 and codes.shape == (60,)
+    assert codes[5] == len(model.protocol.node_states) - 1
+    assert codes[np.arange(60) != 5].max() == 0

@@ -154,11 +154,11 @@ class Protocol:
         """This protocol's metric columns for the row of the round just ended."""
         return {}
 
-    def summarize(self, rounds: Any) -> dict[str, Any]:
-        """Protocol-specific summary metrics from the tidy round frame."""
-        return {}
-
     def annotate_events(self, events: Any, rows: list[dict[str, Any]]) -> Any:
         """Add protocol columns to the fault events frame (``run.events``), e.g. a failure
         detector's detection times per crash; ``rows`` are the round rows so far."""
         return events
+
+    def summarize(self, rounds: Any) -> dict[str, Any]:
+        """Protocol-specific summary metrics from the tidy round frame."""
+        return {}

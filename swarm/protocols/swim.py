@@ -110,8 +110,10 @@ class SwimParams(ProtocolParams):
     awareness_max: int | None = param(
         None, min=1, max=64, help="Lifeguard: the probe interval backs off up to this "
         "multiple with the node's local health score (none: profile)")
-    max_piggyback: int = param(16, min=1, max=10_000, units="updates",
-                               help="updates piggybacked on one message at most")
+    max_piggyback: int = param(
+        24, min=1, max=10_000, units="updates",
+        help="updates piggybacked on one message at most (memberlist fills a 1400-byte UDP "
+        "packet: about 25 alive / suspect messages of ~50 bytes)")
     gossip_nodes: int = param(
         0, min=0, max=1000, units="messages",
         help="besides piggybacking, a node with updates to spread sends them to this many "

@@ -4,7 +4,8 @@ The same rules as ``swarm.protocols.swim.SwimAgent``, over arrays. Membership vi
 ``n x n`` tables (row = observer, column = member): ``view`` (int8 ALIVE / SUSPECT / DEAD),
 ``inc`` (int32 incarnation), ``since`` (uint16: the round a suspicion started, modulo 2^16),
 ``tx`` (uint8: transmissions left of the observer's update about the member) and, with
-Lifeguard, ``confirm`` (uint8: suspicions of the same incarnation heard since).
+Lifeguard, ``confirm`` (uint8: suspicions of the same incarnation heard since, counted per
+message, where memberlist counts distinct confirming nodes).
 
 Randomness, drawn by the caller with ``Generator.random(out=...)`` and consumed in order:
 

@@ -152,7 +152,8 @@ class SwimAgent(NodeAgent):
     """The agent rule: SWIM one node at a time (the readable specification)."""
 
     def send(self, dst: int, kind: int, update: bool | None = None) -> None:
-        """Every message piggybacks this node's updates of the round (SYNC: its whole view)."""
+        """Every message piggybacks this node's updates of the round (SYNC / SYNC_REPLY: the
+        members it holds alive and its entry of the receiver, read at delivery)."""
         state, i = self.model.state, self.idx
         state.sent[i] += 1
         proto = self.model.protocol

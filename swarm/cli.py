@@ -297,6 +297,8 @@ EXPERIMENTS = {
     "aggregation": ("aggregation.py", "push-pull averaging and push-sum convergence beside "
                     "theory (Jelasity et al. 2005; Kempe et al. 2003), under loss; majority "
                     "consensus time vs n"),
+    "swim": ("swim.py", "SWIM detection time and false suspicions vs loss and k, beside "
+             "theory (Das et al. 2002)"),
 }
 
 

@@ -10,6 +10,8 @@ Every round ``t`` (see ``swarm.protocols.base`` and ``swarm.faults.base``)::
         delivered = transport.deliver(msgs, state, counters, t, phase)   # counting point,
         msgs, useful = driver.receive(state, delivered, phase)          # faults on messages
         transport.count_receipt(delivered, useful, counters)
+    # (a protocol with phase_timers, e.g. SWIM's probe timeouts, gets every phase up to
+    # max_phases, even with nothing delivered in it)
     protocol.end_round(state, t)
     row = {round, protocol metrics, live, [largest_component], counters}
 
@@ -101,9 +103,11 @@ class Engine:
         protocol.begin_round(state, t)
         msgs: Messages | None = driver.send(state, t, self.rng)
         phase = 0
-        while msgs is not None and (phase == 0 or len(msgs)) and phase < protocol.max_phases:
+        timers = protocol.phase_timers
+        while msgs is not None and (phase == 0 or len(msgs) or timers) \
+                and phase < protocol.max_phases:
             delivered = transport.deliver(msgs, state, counters, t, phase)
-            if len(delivered):
+            if len(delivered) or timers:
                 msgs, useful = driver.receive(state, delivered, phase)
                 transport.count_receipt(delivered, useful, counters)
             else:
@@ -204,7 +208,7 @@ class Engine:
                 else:
                     after.append(None)
             frame["reconverge_rounds"] = pd.array(after, dtype="Int64")
-        return frame
+        return self.protocol.annotate_events(frame, self.rows)
 
     def rounds_frame(self) -> pd.DataFrame:
         frame = pd.DataFrame.from_records(self.rows)

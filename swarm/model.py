@@ -48,6 +48,10 @@ class NodeAgent(mesa.Agent):
         """Called for each delivered message; True if it told this node something new."""
         return False
 
+    def on_phase_end(self, phase: int) -> None:
+        """With ``protocol.phase_timers``: called for every live node in node order after
+        the messages of ``phase`` were delivered (timeouts: no answer by now); may send."""
+
     def send(self, dst: int, kind: int, update: bool) -> None:
         self.model.outbox.append((self.idx, dst, kind, update))
 
@@ -89,11 +93,14 @@ class AgentDriver:
 
     def __init__(
         self, agents: list[NodeAgent], outbox: list[tuple[int, int, int, bool]],
-        draw: DoubleStream,
+        draw: DoubleStream, phase_timers: bool = False,
     ) -> None:
         self.agents = agents
         self.outbox = outbox  # NodeAgent.send appends (src, dst, kind, update) here
         self.draw = draw
+        self.phase_timers = phase_timers
+        #: the phase being delivered (agents of protocols with phases may read it)
+        self.phase = 0
 
     def _take(self) -> Messages:
         if self.outbox:
@@ -117,6 +124,7 @@ class AgentDriver:
         self, state: SwarmState, msgs: Messages, phase: int
     ) -> tuple[Messages | None, np.ndarray]:
         self.outbox.clear()
+        self.phase = phase
         agents = self.agents
         useful = [
             agents[d].on_message(s, k, u)
@@ -125,9 +133,15 @@ class AgentDriver:
                 strict=True,
             )
         ]
+        if self.phase_timers:
+            live = state.live.tolist()
+            for agent in agents:
+                if live[agent.idx]:
+                    agent.on_phase_end(phase)
         self.draw.sync()
         replies = self._take()
-        return (replies if len(replies) else None), np.array(useful, dtype=np.bool_)
+        keep_going = len(replies) or self.phase_timers
+        return (replies if keep_going else None), np.array(useful, dtype=np.bool_)
 
 
 class SwarmModel(mesa.Model):
@@ -167,7 +181,8 @@ class SwarmModel(mesa.Model):
         self.node_agents: list[NodeAgent] = (
             [agent_cls(self, i) for i in range(scenario.nodes)] if build_agents else []
         )
-        self.driver = AgentDriver(self.node_agents, self.outbox, self.draw)
+        self.driver = AgentDriver(self.node_agents, self.outbox, self.draw,
+                                  run_engine.protocol.phase_timers)
         if engine == "agents":
             run_engine.driver = self.driver
         self.running = not run_engine.done

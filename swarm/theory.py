@@ -756,3 +756,136 @@ def voter_consensus_rounds(n, p: float = 0.5, lazy: bool = True):
     c = 0.75 if lazy else 1.0
     entropy = -(frac * math.log(frac) + (1.0 - frac) * math.log(1.0 - frac))
     return _out(2.0 * n_arr / c * entropy, scalar)
+# ----------------------------------------------------------- failure detection (SWIM, gossip)
+#
+# [Das02] A. Das, I. Gupta, A. Motivala, "SWIM: Scalable Weakly-consistent Infection-style
+#   Process Group Membership Protocol", DSN 2002, pp. 303-312.
+# [vanRenesse98] R. van Renesse, Y. Minsky, M. Hayden, "A Gossip-Style Failure Detection
+#   Service", Middleware 1998, pp. 55-70.
+# Conventions: docs/protocols.md, "swim" and "heartbeat"; times in protocol periods, the
+# crash round counting as period 1.
+
+__all__ += [
+    "swim_first_detection_random",
+    "swim_first_detection",
+    "swim_false_suspicion_probability",
+    "heartbeat_detection",
+]
+
+
+def swim_first_detection_random(n):
+    """Mean periods to the first detection of a crash when every live node probes a uniformly
+    random other member each period ([Das02] section 3.1, "Expected time to first detection"):
+    a given member is probed by some of the ``n - 1`` others with probability
+    ``q = 1 - (1 - 1/(n - 1))^(n - 1)``, independently per period, so the time is geometric
+    with mean ``1 / q``, which tends to ``e / (e - 1) = 1.582`` periods. ``n >= 2``; works on
+    arrays."""
+    n_arr, scalar = _node_count(n, minimum=2)
+    d = n_arr - 1.0
+    q = -np.expm1(d * np.log1p(-1.0 / d)) if np.all(d > 1) else 1.0 - (1.0 - 1.0 / d) ** d
+    return _out(1.0 / q, scalar)
+
+
+def swim_first_detection(n: int) -> tuple[float, float]:
+    """Exact mean and variance of the periods to the first detection of a crash under
+    swarm's probe order (round-robin over a shuffled list, [Das02] section 4.3), complete
+    graph, no loss, the crash in the first half of a probe cycle.
+
+    Each of the ``d = n - 1`` live nodes walks its own random order of the ``d`` others, one
+    per period; at the crash every node is at the same position ``s`` of its cycle (all cycles
+    start in round 1) and the crashed member's position in each node's order is uniform and
+    independent. So a node reaches it at period ``m`` with probability ``1/d`` for each
+    ``m <= d - s``, and the first detection ``T`` has ``P(T > m) = (1 - m/d)^d``; beyond
+    ``d - s`` that formula is off by at most ``(s/d)^d``, below ``2^-d`` for ``s <= d/2``.
+    ``E T = sum_{m>=0} P(T > m)``, ``E T^2 = sum_m (2m + 1) P(T > m)``. Both tend to the
+    random-probe values (:func:`swim_first_detection_random`, ``e/(e-1)``) as ``n`` grows:
+    ``(1 - m/d)^d -> e^{-m}``. ``n >= 2``."""
+    n = _int_node_count(n, minimum=2)
+    d = n - 1
+    m = np.arange(d, dtype=float)
+    tail = (1.0 - m / d) ** d
+    mean = float(tail.sum())
+    second = float(((2 * m + 1) * tail).sum())
+    return mean, max(second - mean * mean, 0.0)
+
+
+def swim_false_suspicion_probability(loss, k):
+    """Probability that a probe of a live member ends in a suspicion, every message lost
+    independently with probability ``loss`` (C5), ``k`` helpers.
+
+    Derivation (swarm's message semantics, docs/protocols.md "swim"): the probe succeeds
+    directly iff the ping and the ack both arrive: ``(1 - p)^2``. Otherwise the prober asks
+    ``k`` distinct helpers; helper ``h``'s path succeeds iff its four messages arrive
+    (ping-req, forwarded ping, the target's ack to the helper, the relayed ack):
+    ``(1 - p)^4``. All messages are lost independently, the ``k`` paths share no message, and
+    the probe fails iff the direct exchange and every path fail:
+
+        P = (1 - (1 - p)^2) * (1 - (1 - p)^4)^k
+
+    (For ``p -> 0``: ``P ~ 2p (4p)^k``.) Assumes ``k`` helpers exist (``n >= k + 2``) and
+    are not held dead; a helper relaying for two probers of the same target in the same
+    period shares its acks between them, an ``O(k^2 / n)`` effect ignored here. [Das02]
+    section 3.1 gives the analogous per-probe bound for its message model. Works on arrays.
+    """
+    p = np.asarray(loss, dtype=float)
+    if np.any(p < 0) or np.any(p > 1) or not np.all(np.isfinite(p)):
+        raise ConfigError("loss", loss, "must be a probability in [0, 1]")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+        raise ConfigError("k", k, "must be an integer >= 0")
+    ok = 1.0 - p
+    value = (1.0 - ok**2) * (1.0 - ok**4) ** int(k)
+    return _out(value, p.ndim == 0)
+
+
+def heartbeat_detection(n: int, t_fail: int, *, rounds: int | None = None):
+    """Detection times of gossip-style failure detection ([vanRenesse98]), complete graph,
+    fanout 1; returns ``(pmf, full)``: ``pmf[s]`` is the expected fraction of the ``n - 1``
+    live observers that declare the crashed member failed at period ``t_fail + s``, and
+    ``full[s]`` the probability that the last of them does (every live node knows).
+
+    Derivation (swarm's semantics, docs/protocols.md "heartbeat"): the member crashes at the
+    start of round ``c``; its last counter ``h`` went out in round ``c - 1`` to one partner.
+    An observer's entry grows for the last time in the round ``c - 1 + S`` in which it first
+    gets ``h``, and it declares failure ``t_fail`` rounds later: at period ``t_fail + S`` (the
+    crash round is period 1). So the first detection is at exactly ``t_fail`` periods, and
+    ``S`` is the time a push epidemic of ``h`` needs to reach the observer, the origin (down)
+    no longer pushing: with ``I`` observers holding ``h``, each pushes to a uniform one of
+    its ``n - 1`` others, and the number of the ``u = n - 1 - I`` others newly hit is the
+    occupancy distribution of :func:`exact_transition` (``swarm.kernels.chain.hits_pmf``).
+    ``I`` starts at 1 (``S = 0``) and the chain is iterated for ``rounds`` steps (default:
+    until all but 1e-12 of the mass has every observer informed). Assumes no observer
+    declares before the epidemic is over (``t_fail`` above its spreading time, as the default
+    ``4 ceil(log2 n)`` is) and no fault but the crash (under loss the last counter that got
+    out is a random one, a mixture this function does not model). ``t_fail`` only shifts
+    the times; it is checked, not used.
+    """
+    n = _int_node_count(n, minimum=3)
+    if isinstance(t_fail, bool) or not isinstance(t_fail, (int, np.integer)) or t_fail < 1:
+        raise ConfigError("t_fail", t_fail, "must be an integer >= 1")
+    live = n - 1
+    trans = np.zeros((live + 1, live + 1))
+    p = np.empty(live + 1)
+    occ = np.empty(live + 1)
+    k_pmf = np.empty(live + 1)
+    trans[live, live] = 1.0
+    trans[0, 0] = 1.0
+    for i in range(1, live):
+        lo, hi = chain.hits_pmf(i, live - i, n, 0.0, p, occ, k_pmf)
+        trans[i, i + lo:i + hi + 1] = p[lo:hi + 1]
+    dist = np.zeros(live + 1)
+    dist[1] = 1.0
+    informed = np.arange(live + 1, dtype=float)
+    mean_prev = 0.0
+    pmf, full = [], []
+    limit = rounds if rounds is not None else 10 * live
+    for _ in range(limit + 1):
+        mean_now = float(dist @ informed)
+        pmf.append((mean_now - mean_prev) / live)
+        full.append(float(dist[live]))
+        mean_prev = mean_now
+        if rounds is None and dist[live] > 1.0 - 1e-12:
+            break
+        dist = dist @ trans
+    full_arr = np.array(full)
+    first_full = np.diff(np.concatenate([[0.0], full_arr]))
+    return np.array(pmf), first_full

@@ -6,8 +6,10 @@ from swarm.protocols.aggregation import Averaging, PushSum
 from swarm.protocols.agreement import Majority, Voter
 from swarm.protocols.antientropy import AntiEntropy
 from swarm.protocols.base import Protocol
+from swarm.protocols.heartbeat import Heartbeat
 from swarm.protocols.rumor import Rumor
 from swarm.protocols.spreading import Pull, Push, PushPull
+from swarm.protocols.swim import Swim
 
 __all__ = ["PROTOCOLS", "Protocol"]
 
@@ -21,4 +23,6 @@ PROTOCOLS: dict[str, type[Protocol]] = {
     "push-sum": PushSum,
     "majority": Majority,
     "voter": Voter,
+    "swim": Swim,
+    "heartbeat": Heartbeat,
 }

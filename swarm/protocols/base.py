@@ -78,6 +78,12 @@ class Protocol:
     Params: ClassVar[type[ProtocolParams]]
     Agent: ClassVar[type]  # a swarm.model.NodeAgent subclass
     max_phases: ClassVar[int] = 2
+    #: True for a protocol that acts on the *absence* of messages within a round (SWIM's
+    #: probe timeouts): the engine then runs every phase up to ``max_phases`` and calls
+    #: ``receive`` even with nothing delivered, and the agent path calls every live agent's
+    #: ``on_phase_end(phase)`` in node order after the phase's messages. ``receive`` returns
+    #: an empty batch (not None) to keep the round going.
+    phase_timers: ClassVar[bool] = False
     #: per-round metric columns this protocol adds, in order (after ``round``)
     metric_names: ClassVar[tuple[str, ...]] = ()
 
@@ -147,6 +153,11 @@ class Protocol:
     def round_metrics(self, state: SwarmState) -> dict[str, Any]:
         """This protocol's metric columns for the row of the round just ended."""
         return {}
+
+    def annotate_events(self, events: Any, rows: list[dict[str, Any]]) -> Any:
+        """Add protocol columns to the fault events frame (``run.events``), e.g. a failure
+        detector's detection times per crash; ``rows`` are the round rows so far."""
+        return events
 
     def summarize(self, rounds: Any) -> dict[str, Any]:
         """Protocol-specific summary metrics from the tidy round frame."""

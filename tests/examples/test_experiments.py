@@ -107,3 +107,22 @@ def test_swarm_reproduce_lists_and_runs(tmp_path):
     assert "one-shot gossip" in r.stdout and out.is_file()
     bad = CliRunner().invoke(main, ["reproduce", "alchemy"])
     assert bad.exit_code == 2 and "experiment = 'alchemy'" in bad.stderr
+
+
+def test_swim_quick(tmp_path):
+    done, runs, out = run_quick("swim.py", tmp_path)
+    assert len(runs) == (3 + 3) * 5 * 2
+    assert {"false_suspicion_per_probe", "false_suspicion_theory",
+            "first_detection_periods"} <= set(runs.columns)
+    lossless = runs[runs["loss"] == 0.0]
+    assert (lossless["false_suspicion_per_probe"] == 0).all()
+    assert (lossless["false_positive_rate"] == 0).all()
+    assert lossless["first_detection_periods"].notna().all()
+    # more indirect probes, fewer false suspicions under the same loss
+    paper = runs[(runs["variant"] == "swim") & (runs["loss"] == 0.2)]
+    assert paper.groupby("k")["false_suspicion_per_probe"].mean().is_monotonic_decreasing
+    assert "false_suspicion_theory" in done.stdout.splitlines()[1]
+    # memberlist's gossip and Lifeguard together cut the false positives of the paper's SWIM
+    flap = runs[(runs["k"] == 3) & (runs["loss"] == 0.2)].groupby("variant")[
+        "false_positive_rate"].mean()
+    assert flap["+both"] < flap["swim"]

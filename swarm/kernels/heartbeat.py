@@ -1,0 +1,149 @@
+"""Kernels of gossip-style failure detection (van Renesse, Minsky & Hayden 1998).
+
+The same rules as ``swarm.protocols.heartbeat.HeartbeatAgent``, over arrays. Tables are dense
+``n x n`` (row = observer, column = member): ``hb`` (int32 heartbeat counter, -1 = not in the
+list: forgotten), ``hb_next`` (what round t's gossip brought, committed at its end: C1) and
+``last`` (int32 round of the last increase of ``hb``). Partner choice as in push
+(``choose_partners``: one double per partner, senders in node order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from swarm.kernels.spreading import choose_partners, degree, neighbour
+
+GOSSIP = 0  # a node's table of heartbeat counters (the members it holds alive)
+
+# per-round tallies
+T_DECLARATIONS = 0  # an observer's entry of a member became failed (no increase for t_fail)
+T_FALSE_POS = 1  # ... of which the member was live
+T_CLEANUPS = 2  # failed entries forgotten (t_cleanup)
+T_READDS = 3  # forgotten members put back in a list by a gossiped counter
+N_TALLY = 4
+
+
+@njit(cache=True)
+def heartbeat_beat(live, hb, hb_next, last, t):
+    """Start of round t: every live node increments its own counter."""
+    for i in range(live.shape[0]):
+        if live[i]:
+            hb[i, i] += 1
+            hb_next[i, i] = hb[i, i]
+            last[i, i] = t
+
+
+@njit(cache=True)
+def heartbeat_send(live, indptr, indices, complete, fanout, u, src, dst, kind, update):
+    """Every live node pushes its table to min(fanout, degree) distinct random neighbours,
+    node order, one double per partner. Returns the number of messages."""
+    n = live.shape[0]
+    chosen = np.empty(max(fanout, 1), np.int64)
+    scratch = np.empty(max(fanout, 1), np.int64)
+    m = 0
+    pos = 0
+    for i in range(n):
+        if not live[i]:
+            continue
+        d = degree(indptr, complete, n, i)
+        c = fanout if fanout < d else d
+        choose_partners(u, pos, d, c, chosen, scratch)
+        pos += c
+        for q in range(c):
+            src[m] = i
+            dst[m] = neighbour(indptr, indices, complete, i, chosen[q])
+            kind[m] = GOSSIP
+            update[m] = True
+            m += 1
+    return m
+
+
+@njit(cache=True)
+def heartbeat_count(live, indptr, complete, fanout):
+    n = live.shape[0]
+    total = 0
+    for i in range(n):
+        if live[i]:
+            d = degree(indptr, complete, n, i)
+            total += fanout if fanout < d else d
+    return total
+
+
+@njit(cache=True)
+def heartbeat_receive(src, dst, hb, hb_next, last, t, t_fail, useful):
+    """Deliver gossip in batch order: the receiver takes, member by member, the larger of
+    its counter and the sender's (as at the start of the round, ``hb``), for the members
+    the sender holds alive (in its list, increased within the last t_fail rounds). Useful:
+    some counter grew."""
+    n = hb.shape[0]
+    for e in range(src.shape[0]):
+        s = src[e]
+        r = dst[e]
+        grew = False
+        for j in range(n):
+            h = hb[s, j]
+            if h > hb_next[r, j] and t - last[s, j] < t_fail:
+                hb_next[r, j] = h
+                grew = True
+        useful[e] = grew
+
+
+@njit(cache=True)
+def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, first_detect, first_dead,
+                     dead_count, tally):
+    """End of round t, every entry of every live observer in one pass:
+
+    - a counter that grew: ``hb = hb_next``, ``last = t`` (a forgotten member comes back);
+    - age ``t - last`` reaching ``t_fail``: the member is declared failed (``first_detect``
+      / ``first_dead`` of a down member: the first round anyone did); reaching
+      ``t_cleanup``: forgotten (``hb = -1``).
+
+    Returns (pairs in agreement, failed-or-forgotten entries, the largest age of a live
+    member's entry): an entry agrees when it holds a live member alive or a down member
+    failed or forgotten; ``dead_count[j]`` = live observers holding member j failed or
+    forgotten. The largest age is how close the detector is to a false detection (one at
+    t_fail)."""
+    n = live.shape[0]
+    agree = 0
+    failed = 0
+    oldest = 0
+    dead_count[:] = 0
+    for i in range(n):
+        if not live[i]:
+            continue
+        for j in range(n):
+            if hb_next[i, j] > hb[i, j]:
+                if hb[i, j] < 0:
+                    tally[T_READDS] += 1
+                hb[i, j] = hb_next[i, j]
+                last[i, j] = t
+            if j == i:
+                continue
+            alive = hb[i, j] >= 0
+            if alive:
+                age = t - last[i, j]
+                if live[j] and age > oldest:
+                    oldest = age
+                if age >= t_fail:
+                    alive = False
+                    if age == t_fail:
+                        tally[T_DECLARATIONS] += 1
+                        if live[j]:
+                            tally[T_FALSE_POS] += 1
+                        elif first_detect[j] < 0:
+                            first_detect[j] = t
+                            first_dead[j] = t
+                    if age >= t_cleanup:
+                        hb[i, j] = -1
+                        hb_next[i, j] = -1
+                        tally[T_CLEANUPS] += 1
+            if alive:
+                if live[j]:
+                    agree += 1
+            else:
+                failed += 1
+                dead_count[j] += 1
+                if not live[j]:
+                    agree += 1
+    return agree, failed, oldest

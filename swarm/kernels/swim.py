@@ -1,0 +1,592 @@
+"""Kernels of SWIM (Das, Gupta & Motivala 2002), with optional Lifeguard (Dadgar et al. 2018).
+
+The same rules as ``swarm.protocols.swim.SwimAgent``, over arrays. Membership views are dense
+``n x n`` tables (row = observer, column = member): ``view`` (int8 ALIVE / SUSPECT / DEAD),
+``inc`` (int32 incarnation), ``since`` (uint16: the round a suspicion started, modulo 2^16),
+``tx`` (uint8: transmissions left of the observer's update about the member) and, with
+Lifeguard, ``confirm`` (uint8: suspicions of the same incarnation heard since, counted per
+message, where memberlist counts distinct confirming nodes).
+
+Randomness, drawn by the caller with ``Generator.random(out=...)`` and consumed in order:
+
+- send: live nodes in node order; a node starting a probe cycle draws two doubles (stride,
+  offset of its shuffled probe order); in a reconnect round a node with a member it holds
+  dead then draws one double (which dead member to sync with);
+- end of phase 1: probers whose probe is unanswered, in node order, draw ``min(k + 1, d)``
+  doubles (``k + 1`` distinct neighbours, as ``choose_partners``) for their helpers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from swarm.kernels.spreading import choose_partners, degree, neighbour
+
+# status of a member in an observer's view (int8)
+ALIVE = 0
+SUSPECT = 1
+DEAD = 2
+
+# message kinds (uint8); every message piggybacks its sender's updates of the round
+PING = 0  # phase 0: the prober pings its target
+ACK = 1  # phase 1: the target answers
+PING_REQ = 2  # phase 2: no ack by the end of phase 1 -> the prober asks k helpers
+PING_FWD = 3  # phase 3: a helper pings the target on the prober's behalf
+ACK_FWD = 4  # phase 4: the target answers the helper
+ACK_RELAY = 5  # phase 5: the helper relays the ack to the prober
+SYNC = 6  # phase 0, reconnect rounds: full view to a member the sender holds dead
+SYNC_REPLY = 7  # phase 1: the full view back
+GOSSIP = 8  # phase 0, with gossip_nodes: updates only, to random members (memberlist's gossip)
+#: the phase in which each kind acts (a message arriving in another phase was delayed by the
+#: latency fault: its piggyback is merged, but it answers nothing)
+KIND_PHASE = np.array([0, 1, 2, 3, 4, 5, 0, 1, 0], np.int64)
+
+# per-round tallies (a protocol-owned int64 array, both paths add to it)
+T_CHANGES = 0  # view entries changed (any cause)
+T_SUSPICIONS = 1  # suspicions raised by a node's own failed probe
+T_REFUTATIONS = 2  # a node refuted a suspicion (or death) about itself
+T_DECLARATIONS = 3  # suspicion timeouts: a node declared a member dead
+T_FALSE_POS = 4  # ... of which the member was live
+T_PROBES = 5  # probes sent
+T_PROBES_LIVE = 6  # ... of which the target was live
+T_FAILED_LIVE = 7  # ... and got no ack (direct or indirect) by the end of the period
+T_PROBED = 8  # distinct live members probed by at least one node in the period
+N_TALLY = 9
+
+SINCE_MASK = 0xFFFF
+
+
+@njit(cache=True, inline="always")
+def set_status(view, n_suspect, counts, live, r, m, status):
+    """view[r, m] = status, keeping n_suspect[r] (suspects in row r) and, for a live observer
+    r != m, ``counts[ALIVE or DEAD, m]`` (live observers holding m alive / dead) right."""
+    old = view[r, m]
+    if old == SUSPECT and status != SUSPECT:
+        n_suspect[r] -= 1
+    elif old != SUSPECT and status == SUSPECT:
+        n_suspect[r] += 1
+    if live[r] and r != m:
+        if old != SUSPECT:
+            counts[old // 2, m] -= 1  # ALIVE -> row 0, DEAD -> row 1
+        if status != SUSPECT:
+            counts[status // 2, m] += 1
+    view[r, m] = status
+
+
+@njit(cache=True, inline="always")
+def queue(tx, n_pending, r, m, limit):
+    """Observer r will piggyback its entry about m on its next ``limit`` messages."""
+    if tx[r, m] == 0:
+        n_pending[r] += 1
+    tx[r, m] = limit
+
+
+@njit(cache=True)
+def stride(u, d):
+    """A step coprime with d: 1 + floor(u (d - 1)), moved up (cyclically in 1..d-1) to the
+    first value coprime with d. Ranks ``(stride * s + offset) mod d`` for s = 0..d-1 visit
+    every rank once."""
+    if d <= 2:
+        return 1
+    a = 1 + int(u * (d - 1))
+    if a >= d:
+        a = d - 1
+    while True:
+        x, y = a, d
+        while y:
+            x, y = y, x % y
+        if x == 1:
+            return a
+        a = a + 1 if a + 1 < d else 1
+
+
+@njit(cache=True)
+def apply_update(view, inc, since, tx, confirm, n_suspect, counts, live, n_pending, health, r,
+                 m, s, x, t, limit, lifeguard, health_max, tally):
+    """Observer r hears "member m is s with incarnation x"; True if r's view changed.
+
+    About itself (m == r): a suspicion or death with x >= own incarnation is refuted: the
+    incarnation becomes x + 1, ALIVE, queued (Lifeguard: health + 1). About another member
+    (SWIM section 4.2, memberlist's guards): ALIVE x overrides anything with a smaller
+    incarnation; SUSPECT x overrides ALIVE x' <= x and SUSPECT x' < x (a SUSPECT of the same
+    incarnation is a confirmation, counted with Lifeguard), never DEAD; DEAD x overrides
+    ALIVE / SUSPECT with x' <= x. An accepted update is queued for retransmission.
+    """
+    if m == r:
+        if s != ALIVE and x >= inc[r, r]:
+            inc[r, r] = x + 1
+            set_status(view, n_suspect, counts, live, r, r, ALIVE)
+            queue(tx, n_pending, r, r, limit)
+            tally[T_REFUTATIONS] += 1
+            tally[T_CHANGES] += 1
+            if lifeguard and health[r] < health_max:
+                health[r] += 1
+            return True
+        return False
+    cur = view[r, m]
+    cx = inc[r, m]
+    if s == ALIVE:
+        if x <= cx:
+            return False
+    elif s == SUSPECT:
+        if cur == SUSPECT and x == cx:
+            if lifeguard and confirm[r, m] < 255:
+                confirm[r, m] += 1
+            return False
+        if not ((cur == ALIVE and x >= cx) or (cur == SUSPECT and x > cx)):
+            return False
+        since[r, m] = t & SINCE_MASK
+        if lifeguard:
+            confirm[r, m] = 0
+    else:
+        if cur == DEAD or x < cx:
+            return False
+    set_status(view, n_suspect, counts, live, r, m, s)
+    inc[r, m] = x
+    queue(tx, n_pending, r, m, limit)
+    tally[T_CHANGES] += 1
+    return True
+
+
+@njit(cache=True)
+def swim_send_count(live, probe_pos, next_probe, view, snap_count, indptr, complete, t,
+                    lifeguard, gossip_nodes, reconnect):
+    """(messages at most, doubles) of the send phase."""
+    n = live.shape[0]
+    msgs = 0
+    doubles = 0
+    for i in range(n):
+        if not live[i]:
+            continue
+        d = degree(indptr, complete, n, i)
+        if d > 0 and not (lifeguard and t < next_probe[i]):
+            msgs += 1
+            if probe_pos[i] == 0:
+                doubles += 2
+        if gossip_nodes and snap_count[i] > 0:
+            c = gossip_nodes if gossip_nodes < d else d
+            msgs += c
+            doubles += c
+        if reconnect:
+            for j in range(n):
+                if j != i and view[i, j] == DEAD:
+                    msgs += 1
+                    doubles += 1
+                    break
+    return msgs, doubles
+
+
+@njit(cache=True)
+def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view, snap_count,
+              sent, indptr, indices, complete, t, lifeguard, gossip_nodes, reconnect, u, src,
+              dst, kind, update):
+    """Live nodes in node order: the next target of the node's probe cycle (skipping members
+    it holds dead; a cycle that runs out skips the period); with ``gossip_nodes`` and
+    something to gossip, GOSSIP to that many distinct random neighbours (C2 draws) except
+    those it holds dead; then, in a reconnect round, a SYNC to a uniformly chosen member it
+    holds dead. Returns the number of messages."""
+    n = live.shape[0]
+    chosen = np.empty(max(gossip_nodes, 1), np.int64)
+    scratch = np.empty(max(gossip_nodes, 1), np.int64)
+    m = 0
+    pos = 0
+    for i in range(n):
+        if not live[i]:
+            continue
+        d = degree(indptr, complete, n, i)
+        if d > 0 and not (lifeguard and t < next_probe[i]):
+            s = probe_pos[i]
+            if s == 0:
+                probe_a[i] = stride(u[pos], d)
+                b = int(u[pos + 1] * d)
+                probe_b[i] = b if b < d else d - 1
+                pos += 2
+            a = np.int64(probe_a[i])
+            b = np.int64(probe_b[i])
+            target = -1
+            while s < d:
+                j = neighbour(indptr, indices, complete, i, (a * s + b) % d)
+                s += 1
+                if view[i, j] != DEAD:
+                    target = j
+                    break
+            probe_pos[i] = s if s < d else 0
+            if target >= 0:
+                probe_target[i] = target
+                src[m] = i
+                dst[m] = target
+                kind[m] = PING
+                update[m] = snap_count[i] > 0 or (lifeguard and view[i, target] == SUSPECT)
+                sent[i] += 1
+                m += 1
+        if gossip_nodes and snap_count[i] > 0:
+            c = gossip_nodes if gossip_nodes < d else d
+            choose_partners(u, pos, d, c, chosen, scratch)
+            pos += c
+            for q in range(c):
+                h = neighbour(indptr, indices, complete, i, chosen[q])
+                if view[i, h] == DEAD:
+                    continue
+                src[m] = i
+                dst[m] = h
+                kind[m] = GOSSIP
+                update[m] = True
+                sent[i] += 1
+                m += 1
+        if reconnect:
+            dead = 0
+            for j in range(n):
+                if j != i and view[i, j] == DEAD:
+                    dead += 1
+            if dead:
+                r = int(u[pos] * dead)
+                if r >= dead:
+                    r = dead - 1
+                pos += 1
+                for j in range(n):
+                    if j != i and view[i, j] == DEAD:
+                        if r == 0:
+                            src[m] = i
+                            dst[m] = j
+                            kind[m] = SYNC
+                            update[m] = True
+                            sent[i] += 1
+                            m += 1
+                            break
+                        r -= 1
+    return m
+
+
+@njit(cache=True)
+def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm, n_suspect,
+                 counts, live, n_pending, health, snap_member, snap_status, snap_inc, snap_count,
+                 probe_target, acked, sent, rec_prober, rec_target, rec_next, rec_head,
+                 rec_tail, rec_used, limit, lifeguard, health_max, tally, useful, out_src,
+                 out_dst, out_kind, out_update):
+    """Deliver a batch in order; write useful[0:m] and the replies; return their number.
+
+    Every message first hands over its piggyback: the sender's snapshot of the round (SYNC
+    and SYNC_REPLY: the members the sender holds alive, read now, and what it holds of the
+    receiver, a death taken as a suspicion so that the receiver refutes it); with Lifeguard
+    a PING / PING_FWD also tells a target the sender suspects that it is suspected (the
+    "buddy system"). A message is useful when it changed its receiver's view (and carried
+    something: the update flag says whether a piggyback or a buddy suspicion rode on it).
+    Then, in its own phase only: PING -> ACK; ACK from the probe target -> acked; PING_REQ
+    -> the helper records (prober, target) and sends PING_FWD to the prober's target;
+    PING_FWD -> ACK_FWD; ACK_FWD -> the helper relays ACK_RELAY to the first prober recorded
+    for that target and not yet relayed; ACK_RELAY -> acked; SYNC -> SYNC_REPLY.
+    ``rec_used[0]`` counts the relay records (rec_* arrays sized by the caller)."""
+    nm = src.shape[0]
+    n = view.shape[0]
+    r = 0
+    for e in range(nm):
+        s = src[e]
+        d = dst[e]
+        k = kind[e]
+        changed = False
+        if k == SYNC or k == SYNC_REPLY:
+            for mm in range(n):
+                heard = view[s, mm]
+                if heard != ALIVE:
+                    if mm != d:
+                        continue  # third parties: only the sender's alive members
+                    heard = SUSPECT  # about me: a death is taken as a suspicion, refuted
+                if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
+                                n_pending, health, d, mm, heard, inc[s, mm], t, limit,
+                                lifeguard, health_max, tally):
+                    changed = True
+        else:
+            for q in range(snap_count[s]):
+                if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
+                                n_pending, health, d, snap_member[s, q], snap_status[s, q],
+                                snap_inc[s, q], t, limit, lifeguard, health_max, tally):
+                    changed = True
+            if lifeguard and (k == PING or k == PING_FWD) and view[s, d] == SUSPECT:
+                if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
+                                n_pending, health, d, d, SUSPECT, inc[s, d], t, limit,
+                                lifeguard, health_max, tally):
+                    changed = True
+        useful[e] = changed and update[e]
+        if KIND_PHASE[k] != phase:
+            continue
+        reply = -1
+        to = s
+        if k == PING:
+            reply = ACK
+        elif k == ACK:
+            if probe_target[d] == s:
+                acked[d] = True
+        elif k == PING_REQ:
+            target = probe_target[s]
+            if target >= 0 and target != d:
+                c = rec_used[0]
+                rec_used[0] = c + 1
+                rec_prober[c] = s
+                rec_target[c] = target
+                rec_next[c] = -1
+                if rec_head[d] < 0:
+                    rec_head[d] = c
+                else:
+                    rec_next[rec_tail[d]] = c
+                rec_tail[d] = c
+                reply = PING_FWD
+                to = target
+        elif k == PING_FWD:
+            reply = ACK_FWD
+        elif k == ACK_FWD:
+            c = rec_head[d]
+            while c >= 0:
+                if rec_target[c] == s:
+                    reply = ACK_RELAY
+                    to = rec_prober[c]
+                    rec_target[c] = -1  # relayed
+                    break
+                c = rec_next[c]
+        elif k == ACK_RELAY:
+            if probe_target[d] >= 0:
+                acked[d] = True
+        elif k == SYNC:
+            reply = SYNC_REPLY
+        if reply >= 0:
+            out_src[r] = d
+            out_dst[r] = to
+            out_kind[r] = reply
+            out_update[r] = (reply == SYNC_REPLY or snap_count[d] > 0
+                             or (lifeguard and reply == PING_FWD and view[d, to] == SUSPECT))
+            sent[d] += 1
+            r += 1
+    return r
+
+
+@njit(cache=True)
+def swim_helpers_count(live, probe_target, acked, indptr, complete, k):
+    """(PING_REQ messages at most, doubles) at the end of phase 1: every live prober without
+    an ack draws min(k + 1, d) candidate helpers."""
+    n = live.shape[0]
+    msgs = 0
+    doubles = 0
+    for i in range(n):
+        if live[i] and probe_target[i] >= 0 and not acked[i]:
+            d = degree(indptr, complete, n, i)
+            c = k + 1 if k + 1 < d else d
+            doubles += c
+            msgs += k
+    return msgs, doubles
+
+
+@njit(cache=True)
+def swim_helpers(live, probe_target, acked, view, snap_count, sent, indptr, indices,
+                 complete, k, u, at, src, dst, kind, update):
+    """PING_REQs of unanswered probers (node order) into src/dst/kind/update from index
+    ``at``: of k + 1 distinct random neighbours, the first k that are neither the target nor
+    held dead. Returns the new end index."""
+    n = live.shape[0]
+    chosen = np.empty(k + 1, np.int64)
+    scratch = np.empty(k + 1, np.int64)
+    pos = 0
+    m = at
+    for i in range(n):
+        if not (live[i] and probe_target[i] >= 0 and not acked[i]):
+            continue
+        d = degree(indptr, complete, n, i)
+        c = k + 1 if k + 1 < d else d
+        choose_partners(u, pos, d, c, chosen, scratch)
+        pos += c
+        taken = 0
+        for q in range(c):
+            if taken == k:
+                break
+            h = neighbour(indptr, indices, complete, i, chosen[q])
+            if h == probe_target[i] or view[i, h] == DEAD:
+                continue
+            src[m] = i
+            dst[m] = h
+            kind[m] = PING_REQ
+            update[m] = snap_count[i] > 0
+            sent[i] += 1
+            m += 1
+            taken += 1
+    return m
+
+
+def padded(n):
+    """Columns of the ``tx`` table: n rounded up to a multiple of 8, so that a row can be read
+    as uint64 words (``swim_snapshot`` skips eight empty entries at a time)."""
+    return (n + 7) // 8 * 8
+
+
+@njit(cache=True)
+def swim_snapshot(live, tx, tx_words, view, inc, n_pending, max_piggyback, snap_member,
+                  snap_status, snap_inc, snap_count):
+    """Start of a round: what each live node piggybacks on its messages of the round — its
+    queued entries with the most transmissions left (memberlist sends the least-sent
+    broadcasts first), at most ``max_piggyback``, ties by member id; written in member order
+    with the status and incarnation they have now. ``tx_words`` is ``tx`` seen as uint64
+    (rows padded to a multiple of 8 columns, the padding 0): a word of 0 is eight entries with
+    nothing queued."""
+    n = live.shape[0]
+    words = tx_words.shape[1]
+    hist = np.zeros(256, np.int64)
+    for i in range(n):
+        snap_count[i] = 0
+        if not live[i] or n_pending[i] == 0:
+            continue
+        level = 0
+        room = 0
+        if n_pending[i] > max_piggyback:  # (else every queued entry goes)
+            hist[:] = 0
+            for q in range(words):
+                if tx_words[i, q] == 0:
+                    continue
+                for j in range(8 * q, min(8 * q + 8, n)):
+                    x = tx[i, j]
+                    if x:
+                        hist[x] += 1
+            # the lowest level whose entries (with all above) still fit
+            above = 0
+            level = 255
+            while level > 0 and above + hist[level] <= max_piggyback:
+                above += hist[level]
+                level -= 1
+            # entries with tx > level all go; of those with tx == level, the first ones by id
+            room = max_piggyback - above if level > 0 else 0
+        c = 0
+        for q in range(words):
+            if tx_words[i, q] == 0:
+                continue
+            for j in range(8 * q, min(8 * q + 8, n)):
+                x = tx[i, j]
+                if x == 0:
+                    continue
+                if x > level or (x == level and room > 0):
+                    if x == level:
+                        room -= 1
+                    snap_member[i, c] = j
+                    snap_status[i, c] = view[i, j]
+                    snap_inc[i, c] = inc[i, j]
+                    c += 1
+        snap_count[i] = c
+
+
+@njit(cache=True)
+def suspicion_timeout(c, t_min, t_max, k_expected):
+    """Lifeguard's dynamic suspicion timeout in periods (memberlist ``suspicion.go``): from
+    t_max with no confirmation down to t_min with ``k_expected`` independent ones,
+    logarithmically: max(t_min, t_max - (t_max - t_min) log(c + 1) / log(k + 1))."""
+    if k_expected < 1:
+        return t_min
+    frac = math.log(c + 1.0) / math.log(k_expected + 1.0)
+    value = t_max - (t_max - t_min) * frac
+    return value if value > t_min else t_min
+
+
+@njit(cache=True)
+def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pending, health,
+                next_probe, probe_target, acked, sent, snap_member, snap_status, snap_inc,
+                snap_count, first_suspect, first_dead, t, limit, t_min, t_max, k_expected,
+                lifeguard, health_max, tally, probed, next_check):
+    """End of round t (both paths):
+
+    1. transmissions: each snapshot entry still current loses one transmission per message
+       its node sent this round (an entry at 0 is no longer piggybacked);
+    2. probes: a probe with no ack (direct or relayed) by the end of the period makes the
+       prober suspect its target if it held it ALIVE (Lifeguard: health + 1; an ack: - 1;
+       the next probe comes 1 + health periods later);
+    3. suspicion timeouts: a SUSPECT entry older than the timeout (t_min periods; Lifeguard:
+       from t_max down to t_min with confirmations) becomes DEAD and is queued.
+
+    ``first_suspect`` / ``first_dead`` record, for a down member, the first round in which
+    any node suspected it after a failed probe / declared it dead; ``probed`` is scratch (the
+    members probed this period, counted in T_PROBED). ``next_check[i]`` is a lower bound of
+    the first round in which one of row i's suspicions can time out (its oldest suspicion's
+    start + ceil(t_min): every timeout is at least t_min, and a suspicion started later
+    expires later); a row is scanned only from that round on, which keeps a busy row from
+    being scanned every period."""
+    n = live.shape[0]
+    probed[:] = False
+    for i in range(n):
+        c = snap_count[i]
+        if c == 0 or sent[i] == 0:
+            continue
+        for q in range(c):
+            j = snap_member[i, q]
+            if view[i, j] == snap_status[i, q] and inc[i, j] == snap_inc[i, q] and tx[i, j]:
+                left = np.int64(tx[i, j]) - sent[i]
+                if left <= 0:
+                    tx[i, j] = 0
+                    n_pending[i] -= 1
+                else:
+                    tx[i, j] = left
+    for i in range(n):
+        j = probe_target[i]
+        if not live[i] or j < 0:
+            continue
+        tally[T_PROBES] += 1
+        if live[j]:
+            tally[T_PROBES_LIVE] += 1
+            if not probed[j]:
+                probed[j] = True
+                tally[T_PROBED] += 1
+        if acked[i]:
+            if lifeguard and health[i] > 0:
+                health[i] -= 1
+        else:
+            if live[j]:
+                tally[T_FAILED_LIVE] += 1
+            if lifeguard and health[i] < health_max:
+                health[i] += 1
+            if view[i, j] == ALIVE:
+                set_status(view, n_suspect, counts, live, i, j, SUSPECT)
+                since[i, j] = t & SINCE_MASK
+                if lifeguard:
+                    confirm[i, j] = 0
+                queue(tx, n_pending, i, j, limit)
+                tally[T_SUSPICIONS] += 1
+                tally[T_CHANGES] += 1
+                if not live[j] and first_suspect[j] < 0:
+                    first_suspect[j] = t
+        if lifeguard:
+            next_probe[i] = t + 1 + health[i]
+    wait = math.ceil(t_min)
+    for i in range(n):
+        if not live[i] or n_suspect[i] == 0 or t < next_check[i]:
+            continue
+        oldest = t + 1
+        for j in range(n):
+            if view[i, j] != SUSPECT:
+                continue
+            age = (t - np.int64(since[i, j])) & SINCE_MASK
+            timeout = t_min
+            if lifeguard:
+                timeout = suspicion_timeout(confirm[i, j], t_min, t_max, k_expected)
+            if age < timeout:
+                if t - age < oldest:
+                    oldest = t - age
+            else:
+                set_status(view, n_suspect, counts, live, i, j, DEAD)
+                queue(tx, n_pending, i, j, limit)
+                tally[T_DECLARATIONS] += 1
+                tally[T_CHANGES] += 1
+                if live[j]:
+                    tally[T_FALSE_POS] += 1
+                elif first_dead[j] < 0:
+                    first_dead[j] = t
+        next_check[i] = oldest + wait
+
+
+@njit(cache=True)
+def member_counts(view, live, counts):
+    """From scratch: ``counts[0, j]`` / ``counts[1, j]`` = live observers i != j holding
+    member j ALIVE / DEAD (``set_status`` keeps them up to date between live-set changes)."""
+    n = live.shape[0]
+    counts[:] = 0
+    for i in range(n):
+        if not live[i]:
+            continue
+        for j in range(n):
+            v = view[i, j]
+            if j != i and v != SUSPECT:
+                counts[v // 2, j] += 1

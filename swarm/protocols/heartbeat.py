@@ -1,0 +1,200 @@
+"""Gossip-style failure detection: van Renesse, Minsky & Hayden, "A Gossip-Style Failure
+Detection Service", Middleware 1998.
+
+Every node keeps a list of members with a heartbeat counter each (row ``i`` of dense ``n x n``
+tables). Every round (one gossip interval) each live node increments its own counter and
+sends its list — the members it holds alive — to ``fanout`` random neighbours; a receiver
+keeps, member by member, the larger counter, and notes the round whenever a counter grows.
+A member whose counter has not grown for ``t_fail`` rounds is declared failed (and no longer
+gossiped); after ``t_cleanup`` rounds it is forgotten. A forgotten member is put back by any
+gossiped counter — which is why the paper asks for ``t_cleanup >= 2 t_fail``.
+
+Conventions (docs/protocols.md, ``heartbeat``): C1 (a message carries the sender's list as at
+the start of the round; what a node learns in round t it gossips from round t + 1) and C2.
+Detection times: ``swarm.theory.heartbeat_detection_pmf``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from swarm.config import ProtocolParams, param
+from swarm.errors import ConfigError
+from swarm.kernels import heartbeat as k
+from swarm.messages import Messages
+from swarm.model import NodeAgent
+from swarm.protocols.base import Protocol, check_fanout, fanout_param
+from swarm.protocols.membership import (
+    Episodes,
+    annotate_events,
+    check_dense,
+    membership_summary,
+)
+from swarm.state import SwarmState
+
+__all__ = ["HeartbeatParams", "Heartbeat", "HeartbeatAgent", "default_t_fail"]
+
+GOSSIP = k.GOSSIP
+
+
+def default_t_fail(nodes: int) -> int:
+    """Automatic ``t_fail``: 4 ceil(log2 n) rounds (at least 4). A fresh counter reaches every
+    node in about log2 n + ln n rounds of push gossip (Pittel 1987), and a node must go
+    without any newer counter for t_fail rounds before it declares a member failed: a few
+    spreading times keeps false detections rare without loss (docs/protocols.md)."""
+    return max(4, 4 * math.ceil(math.log2(max(2, nodes))))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HeartbeatParams(ProtocolParams):
+    name: ClassVar[str] = "heartbeat"
+    summary: ClassVar[str] = (
+        "gossip-style failure detection: heartbeat counters gossiped, failed after t_fail "
+        "rounds without increase (van Renesse et al. 1998)"
+    )
+    fanout: int = fanout_param("neighbours each node sends its heartbeat list to per round")
+    t_fail: int | None = param(
+        None, min=1, max=10**6, units="rounds",
+        help="a member whose counter has not grown for this many rounds is declared failed "
+        "(none: 4 ceil(log2 n))")
+    t_cleanup: int | None = param(
+        None, min=1, max=10**6, units="rounds",
+        help="... and forgotten after this many (none: 2 t_fail, the paper's advice)")
+    min_periods: int | None = param(
+        None, min=0, max=10**7, units="rounds",
+        help="run at least this many rounds, then stop once every view is accurate "
+        "(none: t_cleanup, the detector's own time scale)")
+
+    def failure_rounds(self, nodes: int) -> tuple[int, int]:
+        t_fail = self.t_fail if self.t_fail is not None else default_t_fail(nodes)
+        return t_fail, self.t_cleanup if self.t_cleanup is not None else 2 * t_fail
+
+    def run_at_least(self, nodes: int) -> int:
+        return self.min_periods if self.min_periods is not None else \
+            self.failure_rounds(nodes)[1]
+
+    def check(self, nodes: int) -> None:
+        check_fanout(self.fanout, nodes)
+        check_dense(self.name, nodes)
+        t_fail, t_cleanup = self.failure_rounds(nodes)
+        if t_cleanup < t_fail:
+            raise ConfigError("protocol.t_cleanup", t_cleanup,
+                              f"must be >= t_fail = {t_fail} (a member is forgotten after it "
+                              "is declared failed)")
+
+
+class HeartbeatAgent(NodeAgent):
+    """The agent rule, one node at a time."""
+
+    def on_round(self, t: int) -> None:
+        # the own counter was incremented by begin_round (shared by both paths)
+        for partner in self.random_partners(self.model.protocol.params.fanout):
+            self.send(partner, GOSSIP, True)
+
+    def on_message(self, src: int, kind: int, update: bool) -> bool:
+        state, i, proto = self.model.state, self.idx, self.model.protocol
+        t = state.round + 1
+        theirs = state.hb[src]  # the sender's list at the start of the round (C1) ...
+        alive = t - state.last[src] < proto.t_fail  # ... of the members it holds alive
+        grew = alive & (theirs > state.hb_next[i])  # member by member, the larger counter
+        state.hb_next[i, grew] = theirs[grew]
+        return bool(grew.any())
+
+
+class Heartbeat(Protocol):
+    name = "heartbeat"
+    Params = HeartbeatParams
+    Agent = HeartbeatAgent
+    max_phases = 1
+    metric_names = ("agreement", "failed_views", "max_age", "declarations",
+                    "false_positives", "cleanups", "readds")
+
+    def __init__(self, params: Any, topology: Any) -> None:
+        super().__init__(params, topology)
+        self.t_fail, self.t_cleanup = params.failure_rounds(topology.n)
+        self._min_rounds = params.run_at_least(topology.n)
+        self.tally = np.zeros(k.N_TALLY, np.int64)
+        self._row: dict[str, Any] = {}
+
+    def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
+        n = state.n
+        state.add("hb", np.zeros((n, n), np.int32))
+        state.add("hb_next", np.zeros((n, n), np.int32))
+        state.add("last", np.zeros((n, n), np.int32))
+        self.episodes = Episodes(state)
+        self._state_ref = state
+        self._dead_count = np.zeros(n, np.int64)
+        self._row = self._metrics_row(1.0, 0, 0)
+
+    def reset_nodes(self, state: SwarmState, nodes: np.ndarray) -> None:
+        """A node restarted without its state knows every member at counter 0, as at the
+        start, and heard from all of them now."""
+        for name in ("hb", "hb_next"):
+            getattr(state, name)[nodes] = 0
+        state.last[nodes] = state.round
+
+    # -- kernel path -------------------------------------------------------------------------
+    def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
+        topo, fanout = self.topology, self.params.fanout
+        total = k.heartbeat_count(state.live, topo.indptr, topo.complete, fanout)
+        buf = self.buffer("send").reserve(total)
+        u = self.uniforms(rng, total)
+        m = k.heartbeat_send(state.live, topo.indptr, topo.indices, topo.complete, fanout, u,
+                             buf.src, buf.dst, buf.kind, buf.update)
+        return buf.view(m)
+
+    def receive(
+        self, state: SwarmState, msgs: Messages, phase: int
+    ) -> tuple[Messages | None, np.ndarray]:
+        buf = self.buffer(phase).reserve(len(msgs))
+        useful = buf.flag[:len(msgs)]
+        k.heartbeat_receive(msgs.src, msgs.dst, state.hb, state.hb_next, state.last,
+                            state.round + 1, self.t_fail, useful)
+        return None, useful
+
+    # -- both paths --------------------------------------------------------------------------
+    def begin_round(self, state: SwarmState, t: int) -> None:
+        self.episodes.begin(state, t)
+        self.tally.fill(0)
+        k.heartbeat_beat(state.live, state.hb, state.hb_next, state.last, t)
+
+    def end_round(self, state: SwarmState, t: int) -> None:
+        agree, failed, oldest = k.heartbeat_commit(
+            state.live, state.hb, state.hb_next, state.last, t, self.t_fail, self.t_cleanup,
+            state.first_detect, state.first_dead, self._dead_count, self.tally)
+        Episodes.record_all_dead(state, self._dead_count, t)
+        pairs = state.n_live * (state.n - 1)
+        self._row = self._metrics_row(agree / pairs if pairs else 1.0, failed, oldest)
+
+    def _metrics_row(self, agreement: float, failed: int, oldest: int) -> dict[str, Any]:
+        tally = self.tally.tolist()
+        return {"agreement": float(agreement), "failed_views": int(failed),
+                "max_age": int(oldest),
+                "declarations": tally[k.T_DECLARATIONS],
+                "false_positives": tally[k.T_FALSE_POS], "cleanups": tally[k.T_CLEANUPS],
+                "readds": tally[k.T_READDS]}
+
+    def round_metrics(self, state: SwarmState) -> dict[str, Any]:
+        return dict(self._row)
+
+    #: what a viewer colours (the dashboard's per-node byte)
+    node_states = ("trusted", "declared failed")
+
+    def node_codes(self, state: SwarmState) -> np.ndarray:
+        """Per node: 1 if some live node holds it failed or has forgotten it, else 0."""
+        return (self._dead_count > 0).astype(np.uint8)
+
+    def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
+        """At least ``min_periods`` rounds and every view accurate: live members alive,
+        down members failed or forgotten. (Gossip never stops; nothing changes after.)"""
+        return state.round >= self._min_rounds and self._row["agreement"] >= 1.0
+
+    def summarize(self, rounds: Any) -> dict[str, Any]:
+        return membership_summary(rounds, self.episodes.rows(self._state_ref))
+
+    def annotate_events(self, events: Any, rows: list[dict[str, Any]]) -> Any:
+        return annotate_events(events, rows, self.episodes.rows(self._state_ref))

@@ -1,0 +1,296 @@
+"""SWIM and heartbeat: parameters, kernels against references, the metrics' bookkeeping,
+and the behaviour under each fault (docs/protocols.md, "swim" and "heartbeat")."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import swarm
+from swarm import Scenario
+from swarm.errors import ConfigError
+from swarm.kernels import swim as ks
+from swarm.model import SwarmModel
+from swarm.protocols.membership import MAX_DENSE_NODES
+from swarm.protocols.swim import SWIM_PROFILES, SwimParams
+
+
+def swim(nodes: int = 100, seed: int = 1, max_rounds: int = 60, **extra) -> Scenario:
+    return Scenario.from_dict({"nodes": nodes, "protocol": "swim", "seed": seed,
+                               "max_rounds": max_rounds, **extra})
+
+
+# -- parameters ------------------------------------------------------------------------------
+
+def test_profiles_fill_the_knobs_left_at_none_and_explicit_values_win():
+    lan = SwimParams()
+    assert lan.knob("indirect_checks") == 3 and lan.knob("suspicion_mult") == 4
+    local = SwimParams(profile="local", suspicion_mult=9)
+    assert local.knob("indirect_checks") == 1 and local.knob("suspicion_mult") == 9
+    assert set(SWIM_PROFILES) == {"lan", "wan", "local"}
+    for values in SWIM_PROFILES.values():
+        assert set(values) == set(SWIM_PROFILES["lan"])
+
+
+@pytest.mark.parametrize("n, lan_limit, t_min", [
+    (1, 4, 4.0), (9, 4, 4.0), (10, 8, 4.0), (1000, 16, 12.0), (10_000, 20, 16.0),
+])
+def test_memberlist_retransmit_limit_and_suspicion_timeout(n, lan_limit, t_min):
+    """memberlist util.go: retransmitLimit = mult * ceil(log10(n + 1)); suspicionTimeout =
+    mult * max(1, log10(max(1, n))) intervals (log10 in the code, whatever the comments say)."""
+    p = SwimParams()
+    assert p.retransmit_limit(n) == lan_limit
+    lo, hi = p.suspicion_timeouts(n)
+    assert lo == pytest.approx(t_min) and hi == pytest.approx(6 * t_min)
+
+
+def test_dense_views_are_bounded_with_a_clear_error():
+    for name in ("swim", "heartbeat"):
+        with pytest.raises(ConfigError) as err:
+            Scenario.from_dict({"nodes": MAX_DENSE_NODES + 1, "protocol": name})
+        assert err.value.field == "nodes" and err.value.value == MAX_DENSE_NODES + 1
+        assert "at most 10000" in str(err.value)
+
+
+def test_bad_knobs_name_field_value_and_range():
+    with pytest.raises(ConfigError, match=r"protocol.indirect_checks = -1"):
+        Scenario.from_dict({"protocol": "swim", "protocol.indirect_checks": -1})
+    with pytest.raises(ConfigError, match=r"protocol.profile = 'moon'"):
+        Scenario.from_dict({"protocol": "swim", "protocol.profile": "moon"})
+    with pytest.raises(ConfigError, match=r"protocol.t_cleanup = 3: must be >= t_fail = 5"):
+        Scenario.from_dict({"protocol": "heartbeat", "protocol.t_fail": 5,
+                            "protocol.t_cleanup": 3})
+
+
+# -- kernels against references ---------------------------------------------------------------
+
+@pytest.mark.parametrize("d", list(range(1, 40)) + [97, 360, 999])
+def test_stride_gives_a_permutation_of_every_rank(d):
+    for u in (0.0, 0.13, 0.5, 0.77, 0.999999):
+        a = ks.stride(u, d)
+        assert 1 <= a <= max(1, d - 1) and math.gcd(a, d) == 1
+        assert sorted((a * s + 3) % d for s in range(d)) == list(range(d))
+
+
+A, S, D = ks.ALIVE, ks.SUSPECT, ks.DEAD
+
+
+@pytest.mark.parametrize("cur, cx, s, x, changed, after", [
+    (A, 2, A, 3, True, (A, 3)), (A, 2, A, 2, False, (A, 2)), (A, 2, A, 1, False, (A, 2)),
+    (A, 2, S, 2, True, (S, 2)), (A, 2, S, 1, False, (A, 2)), (A, 2, S, 5, True, (S, 5)),
+    (S, 2, S, 2, False, (S, 2)), (S, 2, S, 3, True, (S, 3)), (S, 2, A, 2, False, (S, 2)),
+    (S, 2, A, 3, True, (A, 3)), (S, 2, D, 2, True, (D, 2)), (A, 2, D, 1, False, (A, 2)),
+    (D, 2, S, 9, False, (D, 2)), (D, 2, D, 5, False, (D, 2)), (D, 2, A, 2, False, (D, 2)),
+    (D, 2, A, 3, True, (A, 3)),
+])
+def test_update_precedence_table(cur, cx, s, x, changed, after):
+    """SWIM section 4.2 with memberlist's guards: higher incarnations win; a suspicion
+    overrides alive at the same incarnation; a death overrides all but a death; a suspicion
+    never overrides a death; a refutation (alive, higher incarnation) revives a death."""
+    n = 3
+    view = np.zeros((n, n), np.int8)
+    inc = np.zeros((n, n), np.int32)
+    view[0, 1], inc[0, 1] = cur, cx
+    n_suspect = np.array([1 if cur == S else 0, 0, 0], np.int32)
+    args = (np.zeros((n, n), np.uint16), np.zeros((n, n), np.uint8),
+            np.zeros((n, 0), np.uint8), n_suspect, np.zeros((2, n), np.int64),
+            np.ones(n, np.bool_), np.zeros(n, np.int32), np.zeros(n, np.int32))
+    tally = np.zeros(ks.N_TALLY, np.int64)
+    got = ks.apply_update(view, inc, *args, 0, 1, s, x, 7, 5, False, 7, tally)
+    assert got == changed
+    assert (view[0, 1], inc[0, 1]) == after
+    assert n_suspect[0] == (1 if after[0] == S else 0)
+    assert args[1][0, 1] == (5 if changed else 0)  # queued for 5 transmissions
+    counts = args[4]  # observer 0 moved its count of member 1 (from nothing: a delta)
+    expect = np.zeros((2, n), np.int64)
+    if changed and after[0] != cur:
+        if cur != S:
+            expect[cur // 2, 1] -= 1
+        if after[0] != S:
+            expect[after[0] // 2, 1] += 1
+    assert np.array_equal(counts, expect)
+
+
+def test_a_node_refutes_a_suspicion_or_death_about_itself():
+    n = 2
+    view = np.zeros((n, n), np.int8)
+    inc = np.zeros((n, n), np.int32)
+    inc[1, 1] = 4
+    tally = np.zeros(ks.N_TALLY, np.int64)
+    rest = (np.zeros((n, n), np.uint16), np.zeros((n, n), np.uint8),
+            np.zeros((n, 0), np.uint8), np.zeros(n, np.int32), np.zeros((2, n), np.int64),
+            np.ones(n, np.bool_), np.zeros(n, np.int32), np.zeros(n, np.int32))
+    assert not ks.apply_update(view, inc, *rest, 1, 1, S, 3, 1, 2, False, 7, tally)
+    assert ks.apply_update(view, inc, *rest, 1, 1, D, 4, 1, 2, False, 7, tally)
+    assert inc[1, 1] == 5 and view[1, 1] == A and tally[ks.T_REFUTATIONS] == 1
+
+
+def test_snapshot_takes_the_most_transmissions_left_ties_by_member():
+    n, p = 6, 3
+    tx = np.zeros((n, ks.padded(n)), np.uint8)
+    tx[0, :n] = [0, 2, 5, 2, 2, 1]
+    view = np.full((n, n), S, np.int8)
+    inc = np.arange(n * n, dtype=np.int32).reshape(n, n)
+    live = np.ones(n, np.bool_)
+    pending = np.count_nonzero(tx, axis=1).astype(np.int32)
+    member = np.zeros((n, p), np.int32)
+    status = np.zeros((n, p), np.int8)
+    snap_inc = np.zeros((n, p), np.int32)
+    count = np.zeros(n, np.int32)
+    ks.swim_snapshot(live, tx, tx.view(np.uint64), view, inc, pending, p, member, status,
+                     snap_inc, count)
+    assert count[0] == 3 and member[0].tolist() == [1, 2, 3]  # tx 5, then the first two 2s
+    assert snap_inc[0].tolist() == inc[0, [1, 2, 3]].tolist() and count[1:].sum() == 0
+
+
+def test_suspicion_timeout_shrinks_with_confirmations():
+    """Lifeguard (memberlist suspicion.go): t_max without confirmations, t_min with k."""
+    assert ks.suspicion_timeout(0, 4.0, 24.0, 2) == 24.0
+    assert ks.suspicion_timeout(2, 4.0, 24.0, 2) == 4.0
+    assert 4.0 < ks.suspicion_timeout(1, 4.0, 24.0, 2) < 24.0
+    assert ks.suspicion_timeout(0, 4.0, 24.0, 0) == 4.0
+
+
+# -- behaviour -------------------------------------------------------------------------------
+
+def test_no_loss_two_messages_per_member_per_period_and_no_suspicion():
+    run = swarm.simulate(swim(nodes=300, max_rounds=30, **{"protocol.min_periods": 30}))
+    body = run.rounds.iloc[1:]
+    assert (body["messages"] == 2 * body["live"]).all()
+    assert run.summary["messages_per_member_period"] == 2.0
+    assert run.summary["suspicions_total"] == 0 and run.summary["false_positive_rate"] == 0
+    assert (body["agreement"] == 1.0).all() and (body["probes"] == 300).all()
+
+
+def test_a_crash_is_detected_and_reported_per_event():
+    run = swarm.simulate(swim(nodes=200, max_rounds=80, timeline='5: crash fraction=0.05'))
+    ev = run.events.iloc[0]
+    assert ev["event"] == "crash" and ev["first_detection_periods"] >= 1
+    assert ev["all_know_periods"] >= ev["first_detection_periods"]
+    s = run.summary
+    assert s["crashes"] == 10 and s["undetected"] == 0
+    assert 1 <= s["first_detection_periods"] <= s["first_dead_periods"] <= s["all_know_periods"]
+    state = run.state
+    down = np.flatnonzero(~state.live)
+    live = np.flatnonzero(state.live)
+    assert (state.view[np.ix_(live, down)] == ks.DEAD).all()
+    assert run.summary["agreement_final"] == 1.0 and run.summary["false_positives_total"] == 0
+
+
+def test_partition_both_sides_declare_the_other_dead_then_merge():
+    s = swim(nodes=120, max_rounds=200, timeline="5-40: partition groups=2 by=ids")
+    model = SwarmModel(s, engine="kernels")
+    while model.engine.round < 40:
+        model.step()
+    view = model.state.view
+    left, right = np.arange(60), np.arange(60, 120)
+    assert (view[np.ix_(left, right)] == ks.DEAD).all()
+    assert (view[np.ix_(right, left)] == ks.DEAD).all()
+    assert (view[np.ix_(left, left)] == ks.ALIVE).all()
+    while model.running:
+        model.step()
+    run_rows = model.engine.rounds_frame()
+    assert run_rows["agreement"].iloc[-1] == 1.0
+    events = model.engine.events_frame()
+    heal = events[events["event"] == "heal"].iloc[0]
+    assert heal["reconverge_rounds"] > 0
+
+
+@pytest.mark.parametrize("timeline", [
+    "loss rate=0.2", "latency dist=uniform rounds=1", "churn fraction=0.2 end=40",
+    "10: crash fraction=0.1 end=30 keep_state=false",
+])
+@pytest.mark.parametrize("protocol", ["swim", "heartbeat"])
+def test_every_fault_runs_and_keeps_the_books(protocol, timeline):
+    s = Scenario.from_dict({"nodes": 80, "protocol": protocol, "seed": 3, "max_rounds": 80,
+                            "timeline": timeline})
+    run = swarm.simulate(s)
+    r = run.rounds
+    assert np.array_equal(r["messages"] + r["late"], r["delivered"] + r["dropped"] + r["delayed"])
+    assert ((r["agreement"] >= 0) & (r["agreement"] <= 1)).all()
+    assert (r["redundant"] >= 0).all() and (r["useful"] <= r["delivered"]).all()
+    assert run.summary["false_positives_total"] <= run.summary["declarations_total"]
+
+
+def test_lifeguard_runs_both_paths_alike_under_loss():
+    s = swim(nodes=60, max_rounds=40, **{"protocol.lifeguard": True,
+                                         "faults.loss.rate": 0.3})
+    a, b = swarm.simulate(s), swarm.simulate(s, engine="agents")
+    assert a.rounds.equals(b.rounds)
+    assert (a.rounds["redundant"] >= 0).all()  # a buddy suspicion is an update it carries
+    assert a.summary["refutations_total"] > 0
+    assert a.state.health.max() > 0
+
+
+def test_heartbeat_first_detection_is_exactly_t_fail():
+    """The crashed member's last counter reaches its partner in the round before the crash,
+    whose entry then ages out exactly t_fail rounds later (theory.heartbeat_detection)."""
+    for seed in range(3):
+        s = Scenario.from_dict({"nodes": 60, "protocol": "heartbeat", "seed": seed,
+                                "protocol.t_fail": 12, "max_rounds": 100,
+                                "timeline": '30: crash select=ids ids="4"'})
+        run = swarm.simulate(s)
+        assert run.summary["first_detection_periods"] == 12
+        assert run.events["first_detection_periods"].iloc[0] == 12
+
+
+@pytest.mark.parametrize("lifeguard", [False, True])
+def test_skipping_rows_whose_suspicions_cannot_expire_changes_nothing(lifeguard):
+    """swim_commit scans a row for suspicion timeouts only from next_check on; forcing a scan
+    of every row every period (next_check reset to 0) must give the same run."""
+    s = swim(nodes=150, max_rounds=70, timeline="loss rate=0.2; 10: crash fraction=0.05",
+             **{"protocol.lifeguard": lifeguard, "protocol.suspicion_mult": 1})
+    fast, slow = SwarmModel(s, engine="kernels"), SwarmModel(s, engine="kernels")
+    while fast.running or slow.running:
+        fast.step()
+        slow.step()
+        slow.protocol._next_check[:] = 0
+    a, b = fast.engine.rounds_frame(), slow.engine.rounds_frame()
+    assert a.equals(b) and a["declarations"].sum() > 0
+    assert np.array_equal(fast.state.view, slow.state.view)
+
+
+@pytest.mark.parametrize("engine", ["kernels", "agents"])
+def test_incremental_member_counts_match_a_scan_every_round(engine):
+    """The alive / dead counts per member that set_status keeps (agreement, all-know) equal a
+    scan from scratch (member_counts) after every round, through loss, churn and restarts."""
+    s = swim(nodes=90, max_rounds=60, timeline="loss rate=0.2; churn fraction=0.2 end=40 "
+             "keep_state=false", **{"protocol.suspicion_mult": 1})
+    model = SwarmModel(s, engine=engine)
+    scratch = np.zeros((2, 90), np.int64)
+    while model.running:
+        model.step()
+        ks.member_counts(model.state.view, model.state.live, scratch)
+        assert np.array_equal(model.protocol.counts, scratch), model.engine.round
+    assert model.engine.rounds_frame()["declarations"].sum() > 0
+
+
+def test_gossip_nodes_spreads_faster_and_both_paths_agree():
+    """memberlist's separate gossip: with something to spread, a node also sends its updates
+    to gossip_nodes random members each period; a crash becomes known to everyone sooner,
+    and the agent path still equals the kernel path."""
+    base = {"timeline": "loss rate=0.05; 5: crash fraction=0.05"}
+    plain = swarm.simulate(swim(nodes=150, max_rounds=60, **base))
+    s = swim(nodes=150, max_rounds=60, **base, **{"protocol.gossip_nodes": 3})
+    fast, agents = swarm.simulate(s), swarm.simulate(s, engine="agents")
+    assert fast.rounds.equals(agents.rounds)
+    assert fast.summary["all_know_periods"] < plain.summary["all_know_periods"]
+    assert fast.summary["messages_per_member_period"] > plain.summary["messages_per_member_period"]
+
+
+@pytest.mark.parametrize("protocol", ["swim", "heartbeat"])
+def test_node_codes_for_a_viewer(protocol):
+    """One byte per node for the dashboard: a crashed node ends up declared dead, the live
+    ones trusted."""
+    s = Scenario.from_dict({"nodes": 60, "protocol": protocol, "seed": 2, "max_rounds": 300,
+                            "timeline": '3: crash select=ids ids="5"'})
+    model = SwarmModel(s, engine="kernels")
+    assert model.protocol.node_codes(model.state).tolist() == [0] * 60
+    while model.running:
+        model.step()
+    codes = model.protocol.node_codes(model.state)
+    assert codes.dtype == np.uint8 and codes.shape == (60,)
+    assert codes[5] == len(model.protocol.node_states) - 1
+    assert codes[np.arange(60) != 5].max() == 0

@@ -21,10 +21,18 @@ STATE_COLOURS = {
     # anti-entropy
     "behind": "#56B4E9",
     "up to date": "#009E73",    # bluish green
-    # failure detection
-    "alive": "#009E73",
-    "suspect": "#F0E442",       # yellow
-    "dead": "#D55E00",
+    # failure detection (swim, heartbeat): how the live members see a node
+    "trusted": "#009E73",
+    "suspected": "#F0E442",     # yellow
+    "declared dead": "#D55E00",
+    "declared failed": "#D55E00",
+    # aggregation: how far a node's estimate is from the true mean
+    "off by > 10%": "#D55E00",
+    "off by 1-10%": "#F0E442",
+    "within 1%": "#009E73",
+    # agreement
+    "opinion 0": "#0072B2",
+    "opinion 1": "#E69F00",
     # Byzantine
     "byzantine": "#CC79A7",     # reddish purple
 }

@@ -125,3 +125,9 @@ def test_palette_is_okabe_ito_and_names_every_state():
     colours = colours_for(("susceptible", "infective", "removed", "something new"))
     assert set(colours) == {"0", "1", "2", "3", str(DOWN)}
     assert colours["3"] in OKABE_ITO and len(set(colours.values())) == 5
+
+
+def test_every_registered_protocol_has_distinct_colours_for_its_states():
+    for name, proto in swarm.PROTOCOLS.items():
+        colours = colours_for(tuple(proto.node_states))
+        assert len(set(colours.values())) == len(colours), name

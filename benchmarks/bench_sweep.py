@@ -1,6 +1,6 @@
 """Sweep overhead and scale-out: 1,000 runs of 10^4-node push-pull on this machine.
 
-    .venv/bin/python benchmarks/bench_sweep.py            # 1,000 runs (~1 minute)
+    .venv/bin/python benchmarks/bench_sweep.py            # 1,000 runs, 5 pairs each (~3 minutes)
     .venv/bin/python benchmarks/bench_sweep.py --runs 200
 
 Rows: the sum of the single-run times (each ``simulate()`` timed on its own, in-process), then
@@ -10,11 +10,18 @@ workers' first Numba cache load (a one-off ~1 s per worker process, paid by its 
 are excluded by a small warm-up sweep before timing; planning, task overhead, result transfer
 and the Parquet writes are included. Overhead = wall / (sum of single runs / workers) - 1; the
 goal is <= 15%. Speed-up = wall with 1 worker / wall with 2 workers.
+
+Each sweep is timed right after its own sum of single runs, ``--repeats`` times (default
+5), and the table gives the median overhead of these pairs with its range: on this shared
+2-core machine the same 1,000 runs take anywhere from 4.6 to 5.8 s from one minute to the
+next, so timings taken minutes apart can be off by 20% either way; a pair taken seconds apart
+is not.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -29,29 +36,41 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--nodes", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     base = swarm.Scenario(nodes=args.nodes, protocol="push-pull", seed=1)
     swarm.simulate(base)  # JIT cache warm in this process
 
-    single = 0.0
-    for seed in replicate_seeds(base.seed, args.runs):
-        started = time.perf_counter()
-        swarm.simulate(base.replace({"seed": seed}))
-        single += time.perf_counter() - started
-    rows = [{"executor": "sum of single runs", "workers": 1, "wall_s": single,
-             "overhead": 0.0}]
+    def single_runs() -> float:
+        total = 0.0
+        for seed in replicate_seeds(base.seed, args.runs):
+            started = time.perf_counter()
+            swarm.simulate(base.replace({"seed": seed}))
+            total += time.perf_counter() - started
+        return total
+
+    rows = []
 
     def timed(executor, workers: int, label: str) -> float:
-        with tempfile.TemporaryDirectory() as out:
-            started = time.perf_counter()
-            frame = swarm.sweep(base, seeds=args.runs, out=out, executor=executor,
-                                progress=False)
-            wall = time.perf_counter() - started
-        assert len(frame) == args.runs and (frame["status"] == "ok").all()
-        rows.append({"executor": label, "workers": workers, "wall_s": wall,
-                     "overhead": wall / (single / workers) - 1})
-        print(f"{label}: {wall:.2f} s", file=sys.stderr)
-        return wall
+        pairs = []
+        for _ in range(args.repeats):
+            single = single_runs()
+            with tempfile.TemporaryDirectory() as out:
+                started = time.perf_counter()
+                frame = swarm.sweep(base, seeds=args.runs, out=out, executor=executor,
+                                    progress=False)
+                wall = time.perf_counter() - started
+            assert len(frame) == args.runs and (frame["status"] == "ok").all()
+            pairs.append((single, wall, wall / (single / workers) - 1))
+        overheads = [o for _, _, o in pairs]
+        rows.append({"executor": label, "workers": workers,
+                     "single_s": statistics.median(p[0] for p in pairs),
+                     "wall_s": statistics.median(p[1] for p in pairs),
+                     "overhead": statistics.median(overheads),
+                     "lowest": min(overheads), "highest": max(overheads)})
+        print(f"{label}: overheads {', '.join(f'{o:+.1%}' for o in overheads)}",
+              file=sys.stderr)
+        return statistics.median(p[1] for p in pairs)
 
     timed("inprocess", 1, "in-process")
     from distributed import Client
@@ -66,7 +85,8 @@ def main() -> int:
                             executor=client, batch_size=1, progress=False)
             walls[workers] = timed(client, workers, f"LocalCluster {workers} worker(s)")
     frame = pd.DataFrame(rows)
-    print(f"{args.runs} runs of {args.nodes}-node push-pull, kernel path")
+    print(f"{args.runs} runs of {args.nodes}-node push-pull, kernel path; medians of "
+          f"{args.repeats} pairs (single runs, then the sweep); goal: overhead <= 15%")
     print(frame.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"\nspeed-up 1 -> 2 workers: {walls[1] / walls[2]:.2f}x")
     return 0

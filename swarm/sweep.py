@@ -104,8 +104,9 @@ def _plan(base: Scenario, points: list[dict[str, Any]], seeds: int,
         except ConfigError as exc:
             raise ConfigError(exc.field, exc.value,
                               f"{exc.allowed} (in sweep point {p}: {point})") from None
+        base_data = scenario.to_dict()  # a seed changes nothing else: one scenario per point
         for s, seed in enumerate(run_seeds):
-            data = scenario.replace({"seed": seed}).to_dict()
+            data = {**base_data, "seed": seed}
             tasks.append({"point": p, "replicate": s, "seed": seed, "params": point,
                           "scenario": data, "run_id": run_id(data)})
     return tasks
@@ -144,12 +145,18 @@ def run_batch(tasks: list[dict[str, Any]], keep_rounds: bool) -> tuple[list[dict
     return rows, rounds
 
 
+_WARM: set[str] = set()  # protocols whose kernels this process has loaded
+
+
 def _warm_up(protocols: list[str]) -> None:
-    """Load the Numba cache in this process: a tiny run of each protocol the sweep uses."""
+    """Load the Numba cache in this process: a tiny run of each protocol the sweep uses that
+    this process has not run yet (a worker's later sweeps pay only the round trip)."""
     from swarm.run import simulate
 
     for name in protocols:
-        simulate(Scenario(nodes=20, protocol=name, max_rounds=3))
+        if name not in _WARM:
+            simulate(Scenario(nodes=20, protocol=name, max_rounds=3))
+            _WARM.add(name)
 
 
 # ----------------------------------------------------------------------------- storage
@@ -222,15 +229,25 @@ class _Progress:
 # ---------------------------------------------------------------------------- executors
 
 
-#: Dask settings for swarm's workers: the worker's statistical profiler samples the task
-#: thread every 10 ms, which made simulate() about 14% slower inside a worker (5% without it)
-WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+#: Dask settings for swarm's clusters. The worker's statistical profiler samples the task
+#: thread every 10 ms, which made simulate() about 14% slower inside a worker (5% without
+#: it). The event-loop tick (20 ms), the system monitor (500 ms) and the worker memory
+#: monitor (100 ms) kept an idle 2-worker LocalCluster at ~9% of a core; at 1 s / 5 s / 1 s
+#: it is ~3%, CPU the workers get back on a machine with no spare core (a memory limit is
+#: then enforced within 1 s instead of 0.1 s).
+WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 
 
 def local_cluster(n_workers: int | None = None) -> Any:
     """A Dask ``LocalCluster`` as swarm uses it: worker processes with one thread each, on
-    127.0.0.1, no dashboard, the per-task profiler off (``WORKER_CONFIG``). For workers you
-    start yourself, set ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False`` likewise."""
+    127.0.0.1, no dashboard, the per-task profiler off and the background monitors slowed
+    (``WORKER_CONFIG``). For workers you start yourself, set the same in their Dask config,
+    e.g. ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``."""
     import dask
     from distributed import LocalCluster
 

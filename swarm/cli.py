@@ -365,13 +365,17 @@ def dashboard(port: int, host: str) -> None:
     app = Path(spec.origin).parent / "app.py"  # type: ignore[arg-type]
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", host,
                "--port", str(port), "--production", "--no-open", "--no-check-version"]
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:  # SIGTERM (kill, a service manager): as Ctrl-C
+        raise KeyboardInterrupt
+
     click.echo(f"swarm dashboard: http://{host}:{port}/  (Ctrl-C stops it)", err=True)
     server = subprocess.Popen(command, env=environ())
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         code = server.wait()
     except KeyboardInterrupt:  # pass it on (a terminal's Ctrl-C reaches both already)
-        import signal
-
         server.send_signal(signal.SIGINT)
         try:
             code = server.wait(timeout=15)
@@ -380,6 +384,8 @@ def dashboard(port: int, host: str) -> None:
             code = server.wait()
         click.echo("swarm dashboard: stopped", err=True)
         return
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if code != 0:
         _fail(f"the dashboard server exited with code {code}")
 

@@ -8,10 +8,15 @@ import sys
 import time
 import urllib.request
 
+import psutil
+import pytest
 from browser_harness import free_port, solara_env
 
 
-def test_the_command_serves_the_page_and_stops_on_ctrl_c():
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_the_command_serves_the_page_and_stops_with_its_server(how):
+    """Ctrl-C (SIGINT) or a plain kill (SIGTERM): the command stops and so does the Solara
+    server it started (no orphan left holding the port)."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "swarm.cli", "dashboard", "--port",
                              str(port)], env=solara_env(), stdout=subprocess.PIPE,
@@ -27,13 +32,17 @@ def test_the_command_serves_the_page_and_stops_on_ctrl_c():
                 time.sleep(0.2)  # polling for the server, with a deadline
         assert page is not None, proc.stderr.read() if proc.poll() is not None else "no answer"
         assert "solara" in page.lower()
-        proc.send_signal(signal.SIGINT)
+        servers = psutil.Process(proc.pid).children(recursive=True)
+        assert servers
+        proc.send_signal(how)
         out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err
     assert f"http://127.0.0.1:{port}/" in err and "stopped" in err
+    gone, alive = psutil.wait_procs(servers, timeout=10)
+    assert not alive, [p.cmdline() for p in alive]
 
 
 def test_a_bad_port_is_refused_before_anything_starts():

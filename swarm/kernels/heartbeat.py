@@ -3,16 +3,14 @@
 The same rules as ``swarm.protocols.heartbeat.HeartbeatAgent``, over arrays. Tables are dense
 ``n x n`` (row = observer, column = member): ``hb`` (int32 heartbeat counter, -1 = not in the
 list: forgotten), ``hb_next`` (what round t's gossip brought, committed at its end: C1) and
-``last`` (int32 round of the last increase of ``hb``). Partner choice as in push
-(``choose_partners``: one double per partner, senders in node order).
+``last`` (int32 round of the last increase of ``hb``). The send phase is the shared call
+phase (``swarm.protocols.calls.call_neighbours``: one double per partner, senders in node
+order), every call of kind ``GOSSIP``.
 """
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
-
-from swarm.kernels.spreading import choose_partners, degree, neighbour
 
 GOSSIP = 0  # a node's table of heartbeat counters (the members it holds alive)
 
@@ -32,42 +30,6 @@ def heartbeat_beat(live, hb, hb_next, last, t):
             hb[i, i] += 1
             hb_next[i, i] = hb[i, i]
             last[i, i] = t
-
-
-@njit(cache=True)
-def heartbeat_send(live, indptr, indices, complete, fanout, u, src, dst, kind, update):
-    """Every live node pushes its table to min(fanout, degree) distinct random neighbours,
-    node order, one double per partner. Returns the number of messages."""
-    n = live.shape[0]
-    chosen = np.empty(max(fanout, 1), np.int64)
-    scratch = np.empty(max(fanout, 1), np.int64)
-    m = 0
-    pos = 0
-    for i in range(n):
-        if not live[i]:
-            continue
-        d = degree(indptr, complete, n, i)
-        c = fanout if fanout < d else d
-        choose_partners(u, pos, d, c, chosen, scratch)
-        pos += c
-        for q in range(c):
-            src[m] = i
-            dst[m] = neighbour(indptr, indices, complete, i, chosen[q])
-            kind[m] = GOSSIP
-            update[m] = True
-            m += 1
-    return m
-
-
-@njit(cache=True)
-def heartbeat_count(live, indptr, complete, fanout):
-    n = live.shape[0]
-    total = 0
-    for i in range(n):
-        if live[i]:
-            d = degree(indptr, complete, n, i)
-            total += fanout if fanout < d else d
-    return total
 
 
 @njit(cache=True)

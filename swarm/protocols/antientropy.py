@@ -38,6 +38,7 @@ from swarm.messages import Messages
 from swarm.metrics import coverage_summary
 from swarm.model import NodeAgent
 from swarm.protocols.base import Protocol, check_fanout, fanout_param
+from swarm.protocols.calls import answers, call_neighbours
 from swarm.state import SwarmState
 
 __all__ = ["AntiEntropyParams", "AntiEntropy", "AntiEntropyAgent", "ANTI_ENTROPY_MODES",
@@ -168,13 +169,7 @@ class AntiEntropy(Protocol):
 
     # -- kernel path -------------------------------------------------------------------------
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
-        topo, p = self.topology, self.params
-        total = k.store_count(state.live, topo.indptr, topo.complete, p.fanout)
-        buf = self.buffer("send").reserve(total)
-        uniforms = self.uniforms(rng, total)  # one double per partner pick, callers in node order
-        m = k.store_send(state.live, topo.indptr, topo.indices, topo.complete, p.fanout,
-                         self.call_kind, uniforms, buf.src, buf.dst, buf.kind, buf.update)
-        return buf.view(m)
+        return call_neighbours(self, state, rng, self.params.fanout, self.call_kind)
 
     def receive(
         self, state: SwarmState, msgs: Messages, phase: int
@@ -184,12 +179,7 @@ class AntiEntropy(Protocol):
         r = k.store_receive(msgs.src, msgs.dst, msgs.kind, state.version, state.writer,
                             state.version_next, state.writer_next, state.store_changed,
                             buf.flag, buf.src, buf.dst)
-        useful = buf.flag[:m]
-        if r == 0:
-            return None, useful
-        buf.kind[:r] = REPLY
-        buf.update[:r] = True
-        return buf.view(r), useful
+        return answers(buf, m, r, REPLY)
 
     # -- both paths --------------------------------------------------------------------------
     def begin_round(self, state: SwarmState, t: int) -> None:

@@ -1,5 +1,6 @@
 """Kernel-path helpers shared by protocols whose nodes call random neighbours and get
-answers (``averaging``, ``push-sum``, ``majority``, ``voter``).
+answers (``anti-entropy``, ``heartbeat``, ``averaging``, ``push-sum``, ``majority``,
+``voter``).
 
 - :func:`call_neighbours`: the send phase of convention C2 — every live node, in node order,
   calls ``min(fanout, degree)`` distinct random neighbours, one double per pick from the

@@ -28,6 +28,7 @@ from swarm.kernels import heartbeat as k
 from swarm.messages import Messages
 from swarm.model import NodeAgent
 from swarm.protocols.base import Protocol, check_fanout, fanout_param
+from swarm.protocols.calls import call_neighbours
 from swarm.protocols.membership import (
     Episodes,
     annotate_events,
@@ -139,13 +140,8 @@ class Heartbeat(Protocol):
 
     # -- kernel path -------------------------------------------------------------------------
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
-        topo, fanout = self.topology, self.params.fanout
-        total = k.heartbeat_count(state.live, topo.indptr, topo.complete, fanout)
-        buf = self.buffer("send").reserve(total)
-        u = self.uniforms(rng, total)
-        m = k.heartbeat_send(state.live, topo.indptr, topo.indices, topo.complete, fanout, u,
-                             buf.src, buf.dst, buf.kind, buf.update)
-        return buf.view(m)
+        # every live node sends its table to min(fanout, degree) distinct random neighbours
+        return call_neighbours(self, state, rng, self.params.fanout, GOSSIP)
 
     def receive(
         self, state: SwarmState, msgs: Messages, phase: int

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import solara
 
-from dashboards.controls import ParamInput, ParamsControls, field_specs
+from dashboards.controls import ParamInput, ParamsControls
 from dashboards.palette import colours_for
 from dashboards.session import DOWN, LiveRun
 from swarm.config import Scenario, describe_param, parse_value
@@ -84,15 +84,11 @@ class Drawing:
         self.dot = int(max(1, min(8, 0.7 * VIEW_SIZE / max(1.0, np.sqrt(run.n)))))
 
 
-_drawings: dict[int, Drawing] = {}
-
-
 def drawing(run: LiveRun) -> Drawing:
-    key = id(run)
-    if key not in _drawings:
-        _drawings.clear()
-        _drawings[key] = Drawing(run)
-    return _drawings[key]
+    """The run's Drawing, made on first use (kept with the run: one per browser tab)."""
+    if "drawing" not in run.view_cache:
+        run.view_cache["drawing"] = Drawing(run)
+    return run.view_cache["drawing"]
 
 
 def changed() -> None:
@@ -340,4 +336,4 @@ def Page():
             LiveView()
 
 
-__all__ = ["Page", "field_specs"]
+__all__ = ["Page"]

@@ -46,6 +46,8 @@ class LiveRun:
         #: what the user did: {"round": first round it acts in, "label": text}
         self.actions: list[dict[str, Any]] = []
         self._theory: np.ndarray | None = None
+        #: what a viewer derives once per run (the page's positions and edges as bytes)
+        self.view_cache: dict[str, Any] = {}
 
     # -- the run ------------------------------------------------------------------------
     @property

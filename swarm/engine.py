@@ -153,9 +153,7 @@ class Engine:
         if p.end is not None and p.end <= t:
             return
         if p.start > t:
-            self.faults.faults.remove(fault)
-            if fault in self.faults.message_faults:
-                self.faults.message_faults.remove(fault)
+            self.faults.remove(label)
             pairs = tuple(pair for pair in self.scenario.faults if pair[0] != label)
         else:
             fault.params = dataclasses.replace(p, end=t)

@@ -195,6 +195,13 @@ class FaultSet:
         )
         return fault
 
+    def remove(self, label: str) -> None:
+        """Unwire a fault (one that has not acted yet: ``Engine.end_fault``)."""
+        fault = self.get(label)
+        self.faults.remove(fault)
+        if fault in self.message_faults:
+            self.message_faults.remove(fault)
+
     def get(self, label: str) -> Fault:
         for fault in self.faults:
             if fault.label == label:

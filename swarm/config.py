@@ -299,6 +299,8 @@ class Scenario:
         self.topology.check(self.nodes)
         self.protocol.check(self.nodes)
         object.__setattr__(self, "faults", normalise(self.faults, self.nodes))
+        for _, params in self.faults:
+            params.check_protocol(self.protocol)
 
     # -- flat dict ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """SwarmState: the world at the start of a round, as a struct of arrays.
 
-Core arrays every run has: ``live`` (bool per node). A protocol adds its own arrays with
+Core arrays every run has: ``live`` (bool per node) and ``byzantine`` (uint8 per node: 0 for an
+honest node, else the code of its behaviour, ``swarm.faults.byzantine.BEHAVIOURS``, set by the
+``byzantine`` fault). A protocol adds its own arrays with
 :meth:`SwarmState.add` (e.g. ``informed``); they are plain attributes, so kernels take them
 as arrays and Mesa agents read them as views (``model.state.informed[agent.idx]``).
 """
@@ -23,7 +25,8 @@ class SwarmState:
         self.round = 0
         self.live = np.ones(self.n, dtype=np.bool_)
         self.n_live = self.n
-        self.field_names: list[str] = ["live"]
+        self.byzantine = np.zeros(self.n, dtype=np.uint8)
+        self.field_names: list[str] = ["live", "byzantine"]
 
     def add(self, name: str, array: np.ndarray) -> np.ndarray:
         """Register a per-node array under ``name`` (an attribute from then on)."""

@@ -13,6 +13,7 @@ import numpy as np
 
 from swarm.errors import ConfigError
 from swarm.faults.base import EventLog, Fault, FaultParams
+from swarm.faults.byzantine import Byzantine
 from swarm.faults.churn import Churn
 from swarm.faults.crash import Crash
 from swarm.faults.latency import Latency
@@ -30,6 +31,7 @@ FAULTS: dict[str, type[Fault]] = {
     "crash": Crash,
     "churn": Churn,
     "partition": Partition,
+    "byzantine": Byzantine,
 }
 
 #: message-level faults act in this order, which decides the cause a drop is counted under

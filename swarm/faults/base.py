@@ -33,12 +33,14 @@ import numpy as np
 
 from swarm.config import Params, param
 from swarm.errors import ConfigError
+from swarm.layout import layout
 from swarm.messages import Messages
 from swarm.rng import UniformBuffer
 from swarm.state import SwarmState
 from swarm.topology import Topology
 
-__all__ = ["FaultParams", "Fault", "EventLog", "parse_id_ranges", "parse_coordinates"]
+__all__ = ["FaultParams", "SelectionParams", "Fault", "EventLog", "choose_nodes",
+           "parse_id_ranges", "parse_coordinates"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,6 +75,10 @@ class FaultParams(Params):
         """True when the fault cannot change anything (its zero strength)."""
         return False
 
+    def check_protocol(self, protocol: Any) -> None:
+        """Refuse a protocol this fault cannot act on (``protocol``: its params); called when
+        the scenario is built."""
+
     def active(self, t: int) -> bool:
         return self.start <= t and (self.end is None or t <= self.end)
 
@@ -80,6 +86,65 @@ class FaultParams(Params):
         a_end = self.end if self.end is not None else float("inf")
         b_end = other.end if other.end is not None else float("inf")
         return self.start <= b_end and other.start <= a_end
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SelectionParams(FaultParams):
+    """Base of the faults that act on chosen nodes (crash, byzantine): which nodes."""
+
+    fraction: float = param(0.1, min=0.0, max=1.0,
+                            help="fraction of all nodes chosen (select = random, highest-degree)")
+    select: str = param("random", choices=("random", "highest-degree", "ids", "region"),
+                        help="which live nodes: uniformly at random, the highest-degree first "
+                        "(ties by id), the listed ids, or those inside a region of the layout")
+    ids: str = param("", help="node ids for select = 'ids', e.g. '0-9,15'")
+    region: str = param("", help="with select = 'region': the rectangle 'x0,y0,x1,y1' of the "
+                        "layout (0..1 each) whose live nodes are chosen")
+
+    def check(self, nodes: int) -> None:
+        if self.select == "ids":
+            parse_id_ranges(f"{self.prefix()}.ids", self.ids, nodes)
+        elif self.ids:
+            raise ConfigError(f"{self.prefix()}.ids", self.ids,
+                              "is only used with select = 'ids'")
+        if (self.select == "region") != bool(self.region):
+            raise ConfigError(f"{self.prefix()}.region", self.region,
+                              "is required with select = 'region' and only used with it")
+        if self.region:
+            self.rectangle()
+
+    def is_zero(self) -> bool:
+        return self.select not in ("ids", "region") and self.fraction == 0.0
+
+    def rectangle(self) -> tuple[float, float, float, float]:
+        """``region`` as (x_min, y_min, x_max, y_max)."""
+        x0, y0, x1, y1 = parse_coordinates(f"{self.prefix()}.region", self.region,
+                                           "two corners of the rectangle")
+        return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+    def count(self, nodes: int) -> int:
+        return int(round(self.fraction * nodes))
+
+
+def choose_nodes(p: SelectionParams, state: SwarmState, topology: Topology,
+                 rng: np.random.Generator) -> np.ndarray:
+    """The live nodes ``p`` selects, sorted (``random`` draws from ``rng``, the fault's
+    stream)."""
+    if p.select == "ids":
+        ids = parse_id_ranges(f"{p.prefix()}.ids", p.ids, state.n)
+        return ids[state.live[ids]]
+    if p.select == "region":
+        x0, y0, x1, y1 = p.rectangle()
+        xy = layout(topology)
+        inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        return np.flatnonzero(inside & state.live)
+    live = np.flatnonzero(state.live)
+    k = min(p.count(state.n), live.size)
+    if p.select == "random":
+        return np.sort(rng.choice(live, size=k, replace=False))
+    degrees = topology.degrees()[live]
+    order = np.lexsort((live, -degrees))  # highest degree first, ties by id
+    return np.sort(live[order[:k]])
 
 
 class EventLog:

@@ -17,53 +17,20 @@ from typing import Any, ClassVar
 import numpy as np
 
 from swarm.config import param
-from swarm.errors import ConfigError
-from swarm.faults.base import EventLog, Fault, FaultParams, parse_coordinates, parse_id_ranges
-from swarm.layout import layout
+from swarm.faults.base import EventLog, Fault, SelectionParams, choose_nodes
 from swarm.state import SwarmState
 
 __all__ = ["CrashParams", "Crash", "set_live"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CrashParams(FaultParams):
+class CrashParams(SelectionParams):
     name: ClassVar[str] = "crash"
     summary: ClassVar[str] = "nodes go down at start (and come back after end, if set)"
     ZERO = {"fraction": 0.0}
     EXAMPLE = {"fraction": 0.2, "start": 2, "end": 6, "keep_state": False}
 
-    fraction: float = param(0.1, min=0.0, max=1.0,
-                            help="fraction of all nodes that crash (random, highest-degree)")
-    select: str = param("random", choices=("random", "highest-degree", "ids", "region"),
-                        help="which nodes crash")
-    ids: str = param("", help="node ids for select = 'ids', e.g. '0-9,15'")
-    region: str = param("", help="with select = 'region': the rectangle 'x0,y0,x1,y1' of the "
-                        "layout (0..1 each) whose live nodes crash")
     keep_state: bool = param(True, help="a recovered node keeps its protocol state")
-
-    def check(self, nodes: int) -> None:
-        if self.select == "ids":
-            parse_id_ranges(f"{self.prefix()}.ids", self.ids, nodes)
-        elif self.ids:
-            raise ConfigError(f"{self.prefix()}.ids", self.ids,
-                              "is only used with select = 'ids'")
-        if (self.select == "region") != bool(self.region):
-            raise ConfigError(f"{self.prefix()}.region", self.region,
-                              "is required with select = 'region' and only used with it")
-        if self.region:
-            self.rectangle()
-
-    def is_zero(self) -> bool:
-        return self.select not in ("ids", "region") and self.fraction == 0.0
-
-    def rectangle(self) -> tuple[float, float, float, float]:
-        """``region`` as (x_min, y_min, x_max, y_max)."""
-        x0, y0, x1, y1 = parse_coordinates(f"{self.prefix()}.region", self.region,
-                                           "two corners of the rectangle")
-        return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
-
-    def count(self, nodes: int) -> int:
-        return int(round(self.fraction * nodes))
 
 
 def set_live(state: SwarmState, nodes: np.ndarray, up: bool) -> None:
@@ -83,22 +50,7 @@ class Crash(Fault):
         return True
 
     def choose(self, state: SwarmState) -> np.ndarray:
-        p = self.params
-        if p.select == "ids":
-            ids = parse_id_ranges(f"{p.prefix()}.ids", p.ids, state.n)
-            return ids[state.live[ids]]
-        if p.select == "region":
-            x0, y0, x1, y1 = p.rectangle()
-            xy = layout(self.topology)
-            inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
-            return np.flatnonzero(inside & state.live)
-        live = np.flatnonzero(state.live)
-        k = min(p.count(state.n), live.size)
-        if p.select == "random":
-            return np.sort(self.rng.choice(live, size=k, replace=False))
-        degrees = self.topology.degrees()[live]
-        order = np.lexsort((live, -degrees))  # highest degree first, ties by id
-        return np.sort(live[order[:k]])
+        return choose_nodes(self.params, state, self.topology, self.rng)
 
     def perturb(self, state: SwarmState, t: int, protocol: Any, log: EventLog) -> None:
         p = self.params

@@ -84,6 +84,10 @@ class Protocol:
     #: ``on_phase_end(phase)`` in node order after the phase's messages. ``receive`` returns
     #: an empty batch (not None) to keep the round going.
     phase_timers: ClassVar[bool] = False
+    #: the behaviours of the ``byzantine`` fault this protocol implements (see
+    #: ``swarm.faults.byzantine``): a node with ``state.byzantine[i] != 0`` follows them
+    #: instead of the rule; a scenario with any other behaviour is refused when it is built
+    byzantine_behaviours: ClassVar[tuple[str, ...]] = ()
     #: per-round metric columns this protocol adds, in order (after ``round``)
     metric_names: ClassVar[tuple[str, ...]] = ()
 

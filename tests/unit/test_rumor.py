@@ -776,6 +776,9 @@ def run_digest(run) -> str:
     h = hashlib.sha256(run.rounds[DIGEST_COLUMNS].to_csv(index=False).encode())
     h.update(json.dumps([run.summary[key] for key in DIGEST_SUMMARY]).encode())
     for key, value in sorted(run.state.arrays().items()):
+        if key == "byzantine":  # a core array added after these digests; all honest here
+            assert not value.any()
+            continue
         h.update(f"{key}:{value.dtype}".encode())
         h.update(value.tobytes())
     return h.hexdigest()[:16]

@@ -19,7 +19,7 @@ import solara
 
 from dashboards.controls import ParamInput, ParamsControls
 from dashboards.palette import colours_for
-from dashboards.session import DOWN, LiveRun
+from dashboards.session import BYZANTINE, DOWN, LiveRun
 from swarm.config import Scenario, describe_param, parse_value
 from swarm.errors import ConfigError
 from swarm.faults import FAULTS
@@ -220,8 +220,8 @@ def FaultControls():
 @solara.component
 def Legend(run: LiveRun, colours: dict[str, str]):
     with solara.Row(style={"flex-wrap": "wrap", "gap": "10px"}):
-        names = [*run.node_states, "down"]
-        codes = [*map(str, range(len(run.node_states))), str(DOWN)]
+        names = [*run.node_states, "byzantine", "down"]
+        codes = [*map(str, range(len(run.node_states))), str(BYZANTINE), str(DOWN)]
         for name, code in zip(names, codes, strict=True):
             solara.HTML(tag="span", unsafe_innerHTML=(
                 f'<span style="display:inline-block;width:12px;height:12px;'
@@ -243,7 +243,9 @@ def LiveView():
         solara.HTML(tag="span", unsafe_innerHTML=f"round <b>{run.round}</b>",
                     classes=["swarm-round"], attributes={"data-round": str(run.round)})
         solara.Text(" · ".join(f"{name} {counts[i]:,}" for i, name
-                               in enumerate(run.node_states)) + f" · down {counts[DOWN]:,}",
+                               in enumerate(run.node_states))
+                   + (f" · byzantine {counts[BYZANTINE]:,}" if counts[BYZANTINE] else "")
+                   + f" · down {counts[DOWN]:,}",
                     classes=["swarm-status"])
         if run.done:
             solara.Text("finished", classes=["swarm-finished"])

@@ -5,9 +5,9 @@ unused colour of the palette."""
 
 from __future__ import annotations
 
-from dashboards.session import DOWN
+from dashboards.session import BYZANTINE, DOWN
 
-__all__ = ["OKABE_ITO", "STATE_COLOURS", "DOWN_COLOUR", "colours_for"]
+__all__ = ["OKABE_ITO", "STATE_COLOURS", "DOWN_COLOUR", "BYZANTINE_COLOUR", "colours_for"]
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
              "#999999")
@@ -33,19 +33,20 @@ STATE_COLOURS = {
     # agreement
     "opinion 0": "#0072B2",
     "opinion 1": "#E69F00",
-    # Byzantine
-    "byzantine": "#CC79A7",     # reddish purple
 }
+BYZANTINE_COLOUR = "#CC79A7"  # reddish purple: a live node that lies (the byzantine fault)
 DOWN_COLOUR = "#000000"  # a node that is down (crashed, churned out)
 
 
 def colours_for(node_states: tuple[str, ...]) -> dict[str, str]:
-    """``{code: "#rrggbb"}`` for a protocol's states (codes as strings: JSON keys) and
-    ``DOWN``."""
+    """``{code: "#rrggbb"}`` for a protocol's states (codes as strings: JSON keys),
+    ``BYZANTINE`` and ``DOWN``."""
     used = {STATE_COLOURS[name] for name in node_states if name in STATE_COLOURS}
+    used.add(BYZANTINE_COLOUR)
     spare = [c for c in OKABE_ITO if c not in used]
     out = {}
     for code, name in enumerate(node_states):
         out[str(code)] = STATE_COLOURS.get(name) or (spare.pop(0) if spare else "#999999")
+    out[str(BYZANTINE)] = BYZANTINE_COLOUR
     out[str(DOWN)] = DOWN_COLOUR
     return out

@@ -2,7 +2,8 @@
 
 A :class:`LiveRun` wraps a ``SwarmModel`` (either path) and gives the page what it draws:
 node positions once (float32, from ``swarm.layout``), one byte of state per node per frame
-(the protocol's ``node_codes``; ``DOWN`` for down nodes), the chart series, the theory curve,
+(the protocol's ``node_codes``; ``BYZANTINE`` for live Byzantine nodes, ``DOWN`` for down
+nodes), the chart series, the theory curve,
 and the user's actions as markers on the time axis. Faults go in through the engine's
 ``inject`` / ``end_fault``, so what the person at the keyboard did is in ``scenario`` and
 the exported run replays exactly (``swarm.simulate(live.scenario)``).
@@ -23,10 +24,12 @@ from swarm.layout import layout
 from swarm.model import SwarmModel
 from swarm.run import Run, run_of
 
-__all__ = ["LiveRun", "DOWN", "EXPORT_FORMATS"]
+__all__ = ["LiveRun", "DOWN", "BYZANTINE", "EXPORT_FORMATS"]
 
 #: the byte of a down node in a frame (protocol states are 0..len(node_states) - 1)
 DOWN = 255
+#: the byte of a live Byzantine node (the ``byzantine`` fault): it lies, whatever its state
+BYZANTINE = 254
 EXPORT_FORMATS = ("parquet", "csv")
 #: round-frame columns every chart may show besides the protocol's own metrics
 BASE_SERIES = ("messages", "live", "delivered", "dropped")
@@ -84,9 +87,11 @@ class LiveRun:
         return tuple(self.model.protocol.node_states)
 
     def codes(self) -> np.ndarray:
-        """One byte per node: its protocol state's index, or ``DOWN``."""
+        """One byte per node: its protocol state's index, ``BYZANTINE`` for a live Byzantine
+        node, or ``DOWN``."""
         state = self.model.state
         out = np.array(self.model.protocol.node_codes(state), dtype=np.uint8, copy=True)
+        out[state.byzantine != 0] = BYZANTINE
         out[~state.live] = DOWN
         return out
 

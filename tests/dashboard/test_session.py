@@ -8,7 +8,7 @@ import pytest
 
 import swarm
 from dashboards.palette import OKABE_ITO, colours_for
-from dashboards.session import DOWN, LiveRun
+from dashboards.session import BYZANTINE, DOWN, LiveRun
 from swarm import ConfigError, Scenario
 from swarm.faults.loss import LossParams
 
@@ -123,8 +123,8 @@ def test_export_reads_back_with_the_scenario_that_replays_it(tmp_path):
 
 def test_palette_is_okabe_ito_and_names_every_state():
     colours = colours_for(("susceptible", "infective", "removed", "something new"))
-    assert set(colours) == {"0", "1", "2", "3", str(DOWN)}
-    assert colours["3"] in OKABE_ITO and len(set(colours.values())) == 5
+    assert set(colours) == {"0", "1", "2", "3", str(BYZANTINE), str(DOWN)}
+    assert colours["3"] in OKABE_ITO and len(set(colours.values())) == 6
 
 
 def test_every_registered_protocol_has_distinct_colours_for_its_states():

@@ -1,17 +1,22 @@
 """Byzantine nodes in majority dynamics and the voter model: kernels against plain
-references, and what zealots, equivocators and censors do (fixed seeds)."""
+references, and what zealots, equivocators and censors do (fixed seeds); and agent path ==
+kernel path with every behaviour at once, for all four protocols with liars."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import swarm
 from swarm import Scenario
 from swarm.errors import ConfigError
 from swarm.faults.byzantine import CENSOR, EQUIVOCATE, FORGE, ByzantineParams
+from swarm.faults.churn import ChurnParams
+from swarm.faults.latency import LatencyParams
+from swarm.faults.loss import LossParams
 from swarm.kernels import agreement as k
 
 CODES = np.array([0, FORGE, EQUIVOCATE, CENSOR], np.uint8)
@@ -143,3 +148,26 @@ def test_censors_slow_majority_consensus_but_not_its_outcome():
 def test_byzantine_opinion_is_checked():
     with pytest.raises(ConfigError, match="protocol.byzantine_opinion"):
         Scenario.from_dict({"protocol": "voter", "protocol.byzantine_opinion": 2})
+
+
+@pytest.mark.parametrize("protocol", ["averaging", "push-sum", "majority", "voter"])
+def test_agent_path_equals_kernel_path_with_liars_among_other_faults(protocol):
+    """The contract test checks each behaviour alone; here all three at once (three
+    Byzantine faults, one window ending) with loss, latency (answers arrive in later rounds,
+    reordered) and churn, on k-out: the same run, bit for bit, on both paths."""
+    s = Scenario.from_dict({"nodes": 80, "protocol": protocol, "seed": 11, "max_rounds": 40,
+                            "topology": "k-out", "topology.k": 3})
+    faults = [("forgers", ByzantineParams(fraction=0.1, start=2, behaviour="forge")),
+              ("liars", ByzantineParams(fraction=0.1, start=3, end=20,
+                                        behaviour="equivocate")),
+              ("censors", ByzantineParams(fraction=0.1, start=4, behaviour="censor")),
+              ("loss", LossParams(rate=0.1)),
+              ("latency", LatencyParams(**LatencyParams.EXAMPLE)),
+              ("churn", ChurnParams(**ChurnParams.EXAMPLE))]
+    s = dataclasses.replace(s, faults=faults)
+    a = swarm.simulate(s, engine="kernels")
+    b = swarm.simulate(s, engine="agents")
+    pd.testing.assert_frame_equal(a.rounds, b.rounds)
+    for key, value in a.state.arrays().items():
+        assert np.array_equal(value, b.state.arrays()[key]), key
+    assert (a.events["event"] == "byzantine").sum() == 3

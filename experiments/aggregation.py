@@ -1,5 +1,5 @@
 """Aggregation convergence beside theory: push-pull averaging and push-sum, with and without
-loss; and majority dynamics' consensus time against n.
+loss; majority dynamics' consensus time against n; and both under Byzantine nodes.
 
 1. **Convergence** (complete graph, values uniform in 1..100, 25 rounds, K seeds): per round
    the variance of the averaging values over its initial value, against Jelasity et al.'s
@@ -11,20 +11,32 @@ loss; and majority dynamics' consensus time against n.
    ``theory.majority_consensus_rounds`` shifted to the smallest n (the constant offset is
    not predicted, the growth is: ln n / (2 ln 3/2) + O(log log n)); and for the lazy voter
    model (n to 10^3), beside its diffusion time ``theory.voter_consensus_rounds`` (linear).
+3. **Byzantine aggregation** (complete graph, same n, 25 rounds, K seeds): a fraction
+   0, 1, 5, 10 % of the nodes forge (report ``byzantine_value`` = 1000 against honest values
+   1..100), equivocate (1000 or its mirror -899 by a coin) or censor, from round 1; per
+   protocol, behaviour and fraction, the honest nodes' ``bias`` ((mean estimate - honest
+   target) / honest target), ``max_rel_error`` and ``disagreement`` after round 25, and
+   push-sum's honest ``mass``.
+4. **Zealots** (majority, complete graph, n = 10^4, honest nodes 35 % for opinion 1): a
+   fraction 0, 1, 5, 10, 20, 30 % of zealots for opinion 1 (``forge``); per fraction, the
+   share of runs in which the honest nodes reached consensus, in which they agreed on the
+   zealots' opinion (flipped), the mean consensus round, and the final honest fraction of 1.
 
-    python experiments/aggregation.py            # n = 10^5 convergence, n to 10^5 (~1 min)
+    python experiments/aggregation.py            # n = 10^5 convergence, n to 10^5 (~2 min)
     python experiments/aggregation.py --quick    # n = 10^4 / to 10^4, few seeds (seconds)
 
-Writes the per-round rows of part 1 and the per-run rows of part 2 to one Parquet file
-(``part`` column: "convergence" / "consensus") with provenance metadata, a two-panel figure
-next to it (PNG), and prints two tables: per protocol and loss, the measured factor per round
-(geometric mean over rounds 1..10) beside theory; per protocol and n, the mean consensus
-time beside theory.
+Writes the per-round rows of part 1 and the per-run rows of parts 2-4 to one Parquet file
+(``part`` column: "convergence" / "consensus" / "byzantine" / "zealots") with provenance
+metadata, a three-panel figure next to it (PNG), and prints four tables: per protocol and
+loss, the measured factor per round (geometric mean over rounds 1..10) beside theory; per
+protocol and n, the mean consensus time beside theory; the Byzantine aggregation table; the
+zealot table.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -33,6 +45,7 @@ import pandas as pd
 
 import swarm
 from swarm import theory
+from swarm.faults.byzantine import ByzantineParams
 from swarm.faults.loss import LossParams
 from swarm.rng import replicate_seeds
 from swarm.store import versions, write_frame
@@ -42,6 +55,11 @@ ROUNDS = 25
 FIT_ROUNDS = 10  # rounds whose factors are averaged in the table (well above rounding)
 #: the column each protocol's convergence is read from, and its theory per round
 MEASURE = {"averaging": "variance", "push-sum": "potential"}
+BYZANTINE_FRACTIONS = (0.0, 0.01, 0.05, 0.1)
+BEHAVIOURS = ("forge", "equivocate", "censor")
+ZEALOT_FRACTIONS = (0.0, 0.01, 0.05, 0.1, 0.2, 0.3)
+#: the honest nodes' initial share of the zealots' opinion (they start as a minority)
+HONEST_FRACTION_ONE = 0.35
 
 
 def predicted_factor(protocol: str, n: int, loss: float) -> float:
@@ -81,6 +99,75 @@ def consensus(protocol: str, sizes: list[int], seeds: int, root: int) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def byzantine(n: int, seeds: int, root: int) -> pd.DataFrame:
+    """Part 3: one row per run, the honest metrics after round ``ROUNDS``."""
+    rows = []
+    for protocol in MEASURE:
+        for behaviour in BEHAVIOURS:
+            for fraction in BYZANTINE_FRACTIONS:
+                for seed in replicate_seeds(root + 2, seeds):
+                    s = swarm.Scenario(
+                        nodes=n, protocol=protocol, seed=seed, max_rounds=ROUNDS,
+                        faults=[ByzantineParams(fraction=fraction, behaviour=behaviour,
+                                                start=1)])
+                    last = swarm.simulate(s).rounds.iloc[-1]
+                    rows.append({"part": "byzantine", "protocol": protocol, "nodes": n,
+                                 "behaviour": behaviour, "fraction": fraction, "seed": seed,
+                                 "round": int(last["round"]), "bias": last["bias"],
+                                 "max_rel_error": last["max_rel_error"],
+                                 "disagreement": last["disagreement"],
+                                 "mass": last.get("mass", np.nan)})
+            print(f"{protocol}, {behaviour}: {len(BYZANTINE_FRACTIONS) * seeds} runs",
+                  file=sys.stderr)
+    return pd.DataFrame(rows)
+
+
+def zealots(n: int, seeds: int, root: int, max_rounds: int) -> pd.DataFrame:
+    """Part 4: majority dynamics with zealots for opinion 1, one row per run."""
+    rows = []
+    for fraction in ZEALOT_FRACTIONS:
+        for seed in replicate_seeds(root + 3, seeds):
+            s = swarm.Scenario.from_dict({
+                "nodes": n, "protocol": "majority", "seed": seed, "max_rounds": max_rounds,
+                "protocol.initial_fraction": HONEST_FRACTION_ONE,
+                "protocol.byzantine_opinion": 1})
+            run = swarm.simulate(dataclasses.replace(
+                s, faults=[ByzantineParams(fraction=fraction, behaviour="forge", start=1)]))
+            rows.append({"part": "zealots", "protocol": "majority", "nodes": n,
+                         "behaviour": "forge", "fraction": fraction, "seed": seed,
+                         "consensus_round": run.summary["consensus_round"],
+                         "winner": run.summary["winner"],
+                         "fraction_one_final": run.summary["fraction_one_final"]})
+        print(f"majority, zealots {fraction}: {seeds} runs", file=sys.stderr)
+    out = pd.DataFrame(rows)
+    out["consensus_round"] = pd.to_numeric(out["consensus_round"])  # None -> NaN
+    return out
+
+
+def byzantine_table(byz: pd.DataFrame) -> pd.DataFrame:
+    """Per protocol, behaviour and fraction: means over seeds after the last round."""
+    cols = ["bias", "max_rel_error", "disagreement", "mass"]
+    t = byz.groupby(["protocol", "behaviour", "fraction"], sort=False)[cols].mean()
+    t.insert(0, "runs", byz.groupby(["protocol", "behaviour", "fraction"], sort=False).size())
+    t = t.reset_index()
+    t.loc[t["protocol"] != "push-sum", "mass"] = np.nan
+    return t.rename(columns={c: f"{c}_r{ROUNDS}" for c in cols})
+
+
+def zealot_table(zeal: pd.DataFrame) -> pd.DataFrame:
+    """Per zealot fraction: runs, share reaching honest consensus, share flipped to the
+    zealots' opinion, mean consensus round (of the runs that reached it), final honest
+    fraction of the zealots' opinion."""
+    g = zeal.groupby("fraction")
+    return pd.DataFrame({
+        "runs": g.size(),
+        "consensus": g["consensus_round"].apply(lambda c: c.notna().mean()),
+        "flipped": g["winner"].apply(lambda w: (w == 1).mean()),
+        "consensus_round": g["consensus_round"].mean(),
+        "fraction_one_final": g["fraction_one_final"].mean(),
+    }).reset_index()
+
+
 def factor_table(conv: pd.DataFrame) -> pd.DataFrame:
     out = []
     for (protocol, n, loss), g in conv.groupby(["protocol", "nodes", "loss"], sort=False):
@@ -114,11 +201,12 @@ def consensus_table(cons: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-def figure(conv: pd.DataFrame, table: pd.DataFrame, cons: pd.DataFrame, path: Path) -> Path:
+def figure(conv: pd.DataFrame, table: pd.DataFrame, cons: pd.DataFrame, byz: pd.DataFrame,
+           path: Path) -> Path:
     from swarm.plot import _pyplot
 
     plt = _pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (left, right, third) = plt.subplots(1, 3, figsize=(16, 4.2))
     t = np.arange(ROUNDS + 1)
     for i, ((protocol, loss), g) in enumerate(conv.groupby(["protocol", "loss"], sort=False)):
         mean = g.groupby("round")["measure"].mean()
@@ -149,6 +237,18 @@ def figure(conv: pd.DataFrame, table: pd.DataFrame, cons: pd.DataFrame, path: Pa
     right.legend(fontsize="small")
     left.set_title("aggregation, complete graph", fontsize="medium")
     right.set_title("consensus time: majority ~ log n, voter ~ n", fontsize="medium")
+    styles = {"averaging": "-", "push-sum": "--"}
+    for i, behaviour in enumerate(BEHAVIOURS):
+        for protocol, style in styles.items():
+            g = byz[(byz["protocol"] == protocol) & (byz["behaviour"] == behaviour)]
+            mean = g.groupby("fraction")["max_rel_error"].mean()
+            third.semilogy(100 * mean.index.to_numpy(), mean.to_numpy(), color=f"C{i}",
+                           linestyle=style, marker="o", label=f"{protocol}, {behaviour}")
+    third.set_xlabel("Byzantine nodes (%)")
+    third.set_ylabel(f"honest max relative error after round {ROUNDS}")
+    third.grid(True, alpha=0.3)
+    third.legend(fontsize="x-small")
+    third.set_title("aggregation under Byzantine nodes, complete graph", fontsize="medium")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -172,7 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     cons = pd.concat([consensus("majority", sizes, cons_seeds, args.root_seed),
                       consensus("voter", voter_sizes, cons_seeds, args.root_seed)],
                      ignore_index=True)
-    write_frame(args.out, pd.concat([conv, cons], ignore_index=True),
+    byz = byzantine(n, seeds, args.root_seed)
+    zeal = zealots(1000 if args.quick else 10_000, cons_seeds, args.root_seed,
+                   200 if args.quick else 500)
+    write_frame(args.out, pd.concat([conv, cons, byz, zeal], ignore_index=True),
                 {"experiment": "aggregation", "root_seed": args.root_seed,
                  "versions": versions()})
     table = factor_table(conv)
@@ -180,9 +283,14 @@ def main(argv: list[str] | None = None) -> int:
     print(table.to_string(index=False, **fmt))
     print()
     print(consensus_table(cons).to_string(index=False, **fmt))
-    png = figure(conv, table, cons, args.out.with_suffix(".png"))
+    print()
+    print(byzantine_table(byz).to_string(index=False, **fmt))
+    print()
+    print(zealot_table(zeal).to_string(index=False, **fmt))
+    png = figure(conv, table, cons, byz, args.out.with_suffix(".png"))
     print(f"figure: {png}", file=sys.stderr)
-    print(f"\n{len(conv) + len(cons)} rows written to {args.out}", file=sys.stderr)
+    rows = len(conv) + len(cons) + len(byz) + len(zeal)
+    print(f"\n{rows} rows written to {args.out}", file=sys.stderr)
     return 0
 
 

@@ -7,6 +7,12 @@ double per pick, callers in node order); receiving draws nothing.
 
 Float arithmetic is written in the order the agent rule writes it (``(a + b) * 0.5``,
 ``x + y * 0.5``), so both paths give the same bits.
+
+Byzantine nodes (``byzantine[i]`` a code of ``swarm.faults.byzantine``) go through the
+``*_byzantine`` kernels, which the protocols call only in rounds with a Byzantine node: they
+do what the honest kernels do for honest nodes (same arithmetic, same bits) and apply the
+behaviours for the others. An equivocating report takes the next double of ``coins``
+(pre-drawn from the ``byzantine`` stream; ``*_coins`` says how many a batch takes).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from swarm.faults.byzantine import CENSOR, EQUIVOCATE, FORGE
 from swarm.kernels.antientropy import PULL, PUSH, REPLY
 
 # message kinds (uint8), shared with anti-entropy's codes
@@ -22,7 +29,9 @@ SHARE = PUSH  # push-sum: half of the sender's (s, w), added by the receiver
 ANSWER = REPLY  # averaging: the callee's value back to the caller; the exchange commits
 
 __all__ = ["REQUEST", "SHARE", "ANSWER", "exchange_receive", "share_receive", "halve_senders",
-           "estimate_metrics", "potential", "error_bands"]
+           "estimate_metrics", "potential", "error_bands", "reported",
+           "exchange_receive_byzantine", "exchange_coins", "share_receive_byzantine",
+           "share_coins"]
 
 
 @njit(cache=True)
@@ -69,6 +78,111 @@ def share_receive(src, dst, s, w, s_next, w_next, useful):
         d = dst[i]
         s_next[d] = s_next[d] + s[j] * 0.5
         w_next[d] = w_next[d] + w[j] * 0.5
+        useful[i] = True
+
+
+@njit(cache=True, inline="always")
+def reported(code, own, forged, mirror, coins, c):
+    """(the value a node with Byzantine code ``code`` reports, the next coin index): its own
+    value if honest; ``forged`` if it forges; if it equivocates, ``forged`` when the next
+    coin is < 0.5, else ``mirror``."""
+    if code == FORGE:
+        return forged, c
+    if code == EQUIVOCATE:
+        return (forged if coins[c] < 0.5 else mirror), c + 1
+    return own, c
+
+
+@njit(cache=True)
+def exchange_coins(src, dst, kind, byzantine):
+    """The coins ``exchange_receive_byzantine`` takes from this batch: one per equivocating
+    end of every ANSWER with no censor at either end."""
+    c = 0
+    for i in range(src.shape[0]):
+        if kind[i] != REQUEST:
+            a = byzantine[dst[i]]
+            b = byzantine[src[i]]
+            if a != CENSOR and b != CENSOR:
+                c += (a == EQUIVOCATE) + (b == EQUIVOCATE)
+    return c
+
+
+@njit(cache=True)
+def exchange_receive_byzantine(src, dst, kind, value, byzantine, forged, mirror, coins, useful,
+                               reply_src, reply_dst):
+    """``exchange_receive`` with Byzantine nodes. A censor answers no REQUEST and commits no
+    ANSWER (an exchange with a censor at either end never happens). Otherwise an ANSWER
+    commits: each end reports a value (``reported``, the caller's first), both means are
+    ``(told_caller + told_callee) * 0.5``, and only the honest ends take it (a Byzantine
+    node's own value never changes). Useful iff an honest value changed."""
+    m = src.shape[0]
+    r = 0
+    c = 0
+    for i in range(m):
+        s = src[i]
+        d = dst[i]
+        useful[i] = False
+        if kind[i] == REQUEST:
+            if byzantine[d] != CENSOR:
+                reply_src[r] = d
+                reply_dst[r] = s
+                r += 1
+            continue
+        cd = byzantine[d]
+        cs = byzantine[s]
+        if cd == CENSOR or cs == CENSOR:
+            continue
+        a, c = reported(cd, value[d], forged, mirror, coins, c)
+        b, c = reported(cs, value[s], forged, mirror, coins, c)
+        mean = (a + b) * 0.5
+        changed = False
+        if cd == 0:
+            changed = changed or mean != value[d]
+            value[d] = mean
+        if cs == 0:
+            changed = changed or mean != value[s]
+            value[s] = mean
+        useful[i] = changed
+    return r
+
+
+@njit(cache=True)
+def share_coins(src, byzantine):
+    """The coins ``share_receive_byzantine`` takes from this batch: one per equivocator's
+    share."""
+    c = 0
+    for i in range(src.shape[0]):
+        c += byzantine[src[i]] == EQUIVOCATE
+    return c
+
+
+@njit(cache=True)
+def share_receive_byzantine(src, dst, s, w, s_next, w_next, byzantine, forged, mirror, coins,
+                            useful):
+    """``share_receive`` with Byzantine nodes (their senders kept their whole (s, w): the
+    caller restores it after ``halve_senders``). A censor's share is empty; a forger's is
+    ``(forged * 0.5, 0.5)`` and an equivocator's ``(reported * 0.5, 0.5)`` (as if it held
+    (value, 1)); an honest sender's is half its (s, w). A Byzantine receiver drops what it
+    gets (its own (s, w) never change). Useful iff an honest node received mass."""
+    c = 0
+    for i in range(src.shape[0]):
+        j = src[i]
+        d = dst[i]
+        useful[i] = False
+        code = byzantine[j]
+        if code == CENSOR:
+            continue
+        if code == 0:
+            x = s[j] * 0.5
+            y = w[j] * 0.5
+        else:
+            v, c = reported(code, 0.0, forged, mirror, coins, c)
+            x = v * 0.5
+            y = 0.5
+        if byzantine[d] != 0:
+            continue
+        s_next[d] = s_next[d] + x
+        w_next[d] = w_next[d] + y
         useful[i] = True
 
 

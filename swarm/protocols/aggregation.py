@@ -25,6 +25,15 @@ as float64. The target is the mean of all ``n`` initial values; metrics are over
 A node that restarts without state (``keep_state = false``) holds its own initial value again
 (averaging: ``value = initial``; push-sum: ``(s, w) = (initial, 1)``), as a node re-reading
 its local measurement would; the sum then changes by what it had.
+
+Byzantine nodes (the ``byzantine`` fault; docs/protocols.md): ``forge`` reports
+``byzantine_value`` in every exchange or share, ``equivocate`` reports ``byzantine_value`` or
+its mirror ``value_min + value_max - byzantine_value`` by a fair coin per report (the
+``byzantine`` stream), ``censor`` takes part in calls but never completes an exchange
+(averaging) or sends empty shares and drops the shares it receives (push-sum). A Byzantine
+node's own value never changes. While any node is Byzantine the metrics are over the honest
+live nodes, against the honest target (the mean of the honest nodes' initial values); with
+none they are exactly the metrics above.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ import numpy as np
 
 from swarm.config import ProtocolParams, param
 from swarm.errors import ConfigError
+from swarm.faults.byzantine import CENSOR, EQUIVOCATE, FORGE
 from swarm.kernels import aggregation as k
 from swarm.messages import Messages
 from swarm.metrics import first_round_at_most
@@ -45,11 +55,14 @@ from swarm.protocols.calls import answers, call_neighbours
 from swarm.state import SwarmState
 
 __all__ = ["AveragingParams", "PushSumParams", "Averaging", "PushSum", "AveragingAgent",
-           "PushSumAgent", "ERROR_CUTS"]
+           "PushSumAgent", "ERROR_CUTS", "BYZANTINE_STREAM"]
 
 REQUEST, SHARE, ANSWER = k.REQUEST, k.SHARE, k.ANSWER
 #: the relative errors that separate the three node states a viewer shows
 ERROR_CUTS = np.array([0.10, 0.01])
+#: the named stream equivocators' coins are drawn from
+BYZANTINE_STREAM = "byzantine"
+_NO_COINS = np.empty(0, np.float64)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +75,11 @@ class AggregationParams(ProtocolParams):
         1e-6, min=0.0, max=1.0,
         help="the run is done when every live estimate is within tolerance (relative to the "
              "true mean) of the live nodes' mean estimate",
+    )
+    byzantine_value: float = param(
+        1000.0, min=-1e12, max=1e12,
+        help="the value Byzantine nodes report (byzantine fault, forge; equivocate reports it "
+             "or its mirror value_min + value_max - byzantine_value by a coin)",
     )
 
     def __post_init__(self) -> None:
@@ -97,16 +115,33 @@ class AveragingAgent(NodeAgent):
             self.send(partner, REQUEST, False)
 
     def on_message(self, src: int, kind: int, update: bool) -> bool:
+        state = self.model.state
+        byzantine = state.byzantine
         if kind == REQUEST:
-            self.send(src, ANSWER, True)
+            if byzantine[self.idx] != CENSOR:  # a censor never answers
+                self.send(src, ANSWER, True)
             return False
         # the answer: the pair (this node, the callee src) commits the exchange
-        value = self.model.state.value
-        a, b = value[self.idx], value[src]
+        value = state.value
+        mine, theirs = int(byzantine[self.idx]), int(byzantine[src])
+        if mine == 0 and theirs == 0:
+            a, b = value[self.idx], value[src]
+            mean = (a + b) * 0.5
+            value[self.idx] = mean
+            value[src] = mean
+            return bool(mean != a or mean != b)
+        if CENSOR in (mine, theirs):  # a censor drops the answer: no exchange
+            return False
+        told = self.model.protocol.told
+        a = told(mine, value[self.idx])  # the caller reports first
+        b = told(theirs, value[src])
         mean = (a + b) * 0.5
-        value[self.idx] = mean
-        value[src] = mean
-        return bool(mean != a or mean != b)
+        changed = False
+        for j, code in ((self.idx, mine), (src, theirs)):
+            if code == 0:  # only honest ends take the mean
+                changed = changed or mean != value[j]
+                value[j] = mean
+        return bool(changed)
 
 
 class PushSumAgent(NodeAgent):
@@ -116,35 +151,82 @@ class PushSumAgent(NodeAgent):
         state = self.model.state
         for partner in self.random_partners(1):
             i = self.idx
-            state.s_next[i] = state.s[i] * 0.5
-            state.w_next[i] = state.w[i] * 0.5
+            if state.byzantine[i] == 0:  # a Byzantine node keeps its whole (s, w)
+                state.s_next[i] = state.s[i] * 0.5
+                state.w_next[i] = state.w[i] * 0.5
             self.send(partner, SHARE, True)
 
     def on_message(self, src: int, kind: int, update: bool) -> bool:
         state, i = self.model.state, self.idx
-        state.s_next[i] = state.s_next[i] + state.s[src] * 0.5
-        state.w_next[i] = state.w_next[i] + state.w[src] * 0.5
+        code = int(state.byzantine[src])
+        if code == 0:
+            x, y = state.s[src] * 0.5, state.w[src] * 0.5
+        elif code == CENSOR:  # an empty share
+            return False
+        else:  # forge / equivocate: as if the sender held (its report, 1)
+            x, y = self.model.protocol.told(code, 0.0) * 0.5, 0.5
+        if state.byzantine[i] != 0:  # a Byzantine receiver drops what it gets
+            return False
+        state.s_next[i] = state.s_next[i] + x
+        state.w_next[i] = state.w_next[i] + y
         return True
 
 
 class Aggregation(Protocol):
     """Shared wiring: initial values, the call phase, metrics, summary, viewer states."""
 
-    metric_names = ("mean", "variance", "max_rel_error", "disagreement")
+    metric_names = ("mean", "variance", "max_rel_error", "disagreement", "bias")
     node_states = ("off by > 10%", "off by 1-10%", "within 1%")
+    byzantine_behaviours = ("forge", "equivocate", "censor")
     call_kind: ClassVar[int]
     #: estimates are ``num / den`` (push-sum) or ``num`` (averaging)
     ratio: ClassVar[bool]
 
     def __init__(self, params: Any, topology: Any) -> None:
         super().__init__(params, topology)
+        #: the mean of all initial values, and the target the last metrics were against
+        #: (the honest nodes' mean while any node is Byzantine)
+        self.target_all = 0.0
         self.target = 0.0
+        #: any Byzantine node this round? (set in ``begin_round``; False: the honest kernels)
+        self.liars = False
+        self.forged = float(params.byzantine_value)
+        self.mirror = float(params.value_min + params.value_max) - self.forged
 
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
         p = self.params
         initial = rng.integers(p.value_min, p.value_max + 1, size=state.n).astype(np.float64)
         state.add("initial", initial)
-        self.target = float(initial.mean())
+        self.target_all = self.target = float(initial.mean())
+        self.liars = False
+
+    def begin_round(self, state: SwarmState, t: int) -> None:
+        self.liars = bool(state.byzantine.any())
+
+    def told(self, code: int, own: float) -> float:
+        """What a node with Byzantine code ``code`` reports (the agent rule's spelling of
+        ``kernels.aggregation.reported``): ``own`` if honest, the forged value if it
+        forges, the forged value or its mirror by a coin of the ``byzantine`` stream if it
+        equivocates."""
+        if code == FORGE:
+            return self.forged
+        if code == EQUIVOCATE:
+            return self.forged if self.streams[BYZANTINE_STREAM].random() < 0.5 else self.mirror
+        return own
+
+    def coins(self, count: int) -> np.ndarray:
+        """``count`` doubles of the ``byzantine`` stream (none drawn for 0)."""
+        return self.streams[BYZANTINE_STREAM].random(count) if count else _NO_COINS
+
+    def honest(self, state: SwarmState) -> tuple[np.ndarray, float]:
+        """(the nodes the metrics are over, the target): the live nodes and the mean of all
+        initial values; while any node is Byzantine, the honest live nodes and the mean of
+        the honest nodes' initial values (live or not)."""
+        if not self.liars:
+            return state.live, self.target_all
+        honest = state.byzantine == 0
+        target = float(state.initial[honest].mean()) if honest.any() else self.target_all
+        return state.live & honest, target
 
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
         return call_neighbours(self, state, rng, 1, self.call_kind)
@@ -154,12 +236,18 @@ class Aggregation(Protocol):
 
     def _scan(self, state: SwarmState) -> tuple[int, float, float, float, float]:
         num, den = self.estimates(state)
-        return k.estimate_metrics(num, den, self.ratio, state.live, self.target)
+        mask, self.target = self.honest(state)
+        return k.estimate_metrics(num, den, self.ratio, mask, self.target)
 
     def round_metrics(self, state: SwarmState) -> dict[str, Any]:
-        _, mean, variance, error, apart = self._scan(state)
+        """Over the live (honest) nodes' estimates: ``mean``, ``variance``,
+        ``max_rel_error`` and ``disagreement`` (``kernels.aggregation.estimate_metrics``) and
+        ``bias`` = (mean - target) / |target|, signed (0 with no such node)."""
+        n_live, mean, variance, error, apart = self._scan(state)
+        bias = (mean - self.target) / abs(self.target) if n_live else 0.0
         return {"mean": float(mean), "variance": float(variance),
-                "max_rel_error": float(error), "disagreement": float(apart)}
+                "max_rel_error": float(error), "disagreement": float(apart),
+                "bias": float(bias)}
 
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
         """Every live estimate within ``tolerance`` of the live mean estimate (converged;
@@ -173,6 +261,7 @@ class Aggregation(Protocol):
             "rounds_to_tolerance": first_round_at_most(rounds, "max_rel_error", tol),
             "rounds_to_converge": first_round_at_most(rounds, "disagreement", tol),
             "max_rel_error_final": float(rounds["max_rel_error"].iloc[-1]),
+            "bias_final": float(rounds["bias"].iloc[-1]),
             "variance_factor": variance_factor(rounds["variance"].to_numpy()),
         }
 
@@ -222,8 +311,15 @@ class Averaging(Aggregation):
     ) -> tuple[Messages | None, np.ndarray]:
         m = len(msgs)
         buf = self.buffer(phase).reserve(m)
-        r = k.exchange_receive(msgs.src, msgs.dst, msgs.kind, state.value, buf.flag,
-                               buf.src, buf.dst)
+        if self.liars:
+            byz = state.byzantine
+            coins = self.coins(k.exchange_coins(msgs.src, msgs.dst, msgs.kind, byz))
+            r = k.exchange_receive_byzantine(msgs.src, msgs.dst, msgs.kind, state.value, byz,
+                                             self.forged, self.mirror, coins, buf.flag,
+                                             buf.src, buf.dst)
+        else:
+            r = k.exchange_receive(msgs.src, msgs.dst, msgs.kind, state.value, buf.flag,
+                                   buf.src, buf.dst)
         return answers(buf, m, r, ANSWER)
 
     def reset_nodes(self, state: SwarmState, nodes: np.ndarray) -> None:
@@ -254,12 +350,17 @@ class PushSum(Aggregation):
 
     def begin_round(self, state: SwarmState, t: int) -> None:
         """The next (s, w) start as the current ones (a node that sends halves its own)."""
+        super().begin_round(state, t)
         np.copyto(state.s_next, state.s)
         np.copyto(state.w_next, state.w)
 
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
         msgs = super().send(state, t, rng)
         k.halve_senders(msgs.src, state.s, state.w, state.s_next, state.w_next)
+        if self.liars:  # a Byzantine sender keeps its whole (s, w)
+            liars = state.byzantine != 0
+            state.s_next[liars] = state.s[liars]
+            state.w_next[liars] = state.w[liars]
         return msgs
 
     def receive(
@@ -267,7 +368,14 @@ class PushSum(Aggregation):
     ) -> tuple[Messages | None, np.ndarray]:
         buf = self.buffer(phase).reserve(len(msgs))
         useful = buf.flag[:len(msgs)]
-        k.share_receive(msgs.src, msgs.dst, state.s, state.w, state.s_next, state.w_next, useful)
+        if self.liars:
+            byz = state.byzantine
+            k.share_receive_byzantine(msgs.src, msgs.dst, state.s, state.w, state.s_next,
+                                      state.w_next, byz, self.forged, self.mirror,
+                                      self.coins(k.share_coins(msgs.src, byz)), useful)
+        else:
+            k.share_receive(msgs.src, msgs.dst, state.s, state.w, state.s_next, state.w_next,
+                            useful)
         return None, useful
 
     def end_round(self, state: SwarmState, t: int) -> None:
@@ -280,14 +388,19 @@ class PushSum(Aggregation):
             getattr(state, name + "_next")[nodes] = fresh
 
     def round_metrics(self, state: SwarmState) -> dict[str, Any]:
-        """Plus, over all nodes: ``mass`` = sum s / sum of the initial values, ``weight`` =
-        sum w / n (both 1 without loss, up to rounding), and ``potential`` =
+        """Plus, over all nodes (live or down; the honest ones while any node is
+        Byzantine): ``mass`` = sum s / sum of their initial values, ``weight`` = sum w / their
+        number (both 1 without loss, up to rounding), and ``potential`` =
         sum (s_i - target w_i)^2 over its value before round 1 (Kempe et al.'s potential,
         which shrinks by ``theory.push_sum_potential_factor`` per round; 0 if all values are
         equal)."""
         row = super().round_metrics(state)
-        row["mass"] = float(state.s.sum() / state.initial.sum())
-        row["weight"] = float(state.w.sum() / state.n)
-        phi = k.potential(state.s, state.w, self.target)
+        s, w, initial = state.s, state.w, state.initial
+        if self.liars:
+            honest = state.byzantine == 0
+            s, w, initial = s[honest], w[honest], initial[honest]
+        row["mass"] = float(s.sum() / initial.sum()) if initial.size else 0.0
+        row["weight"] = float(w.sum() / w.size) if w.size else 0.0
+        phi = k.potential(s, w, self.target)
         row["potential"] = phi / self._potential_0 if self._potential_0 > 0 else 0.0
         return row

@@ -23,6 +23,12 @@ updates need one of the two: two nodes that copy each other swap opinions foreve
 
 The run ends at consensus (every live node holds the same opinion). A node that restarts
 without state (``keep_state = false``) holds its initial opinion again.
+
+Byzantine nodes (the ``byzantine`` fault; docs/protocols.md): ``forge`` is a zealot, which
+answers every ask with ``byzantine_opinion``; ``equivocate`` answers each ask with a fair
+coin of the ``byzantine`` stream (drawn when the answer is delivered, in delivery order);
+``censor`` answers no ask. No Byzantine node changes its own opinion. While any node is
+Byzantine, the metrics and consensus are over the honest live nodes.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from swarm.config import ProtocolParams, param
+from swarm.faults.byzantine import CENSOR, EQUIVOCATE, FORGE
 from swarm.kernels import agreement as k
 from swarm.messages import Messages
 from swarm.metrics import first_round_at_least
@@ -42,11 +49,14 @@ from swarm.protocols.calls import answers, call_neighbours
 from swarm.state import SwarmState
 
 __all__ = ["MajorityParams", "VoterParams", "Majority", "Voter", "OpinionAgent",
-           "TIES_STREAM"]
+           "TIES_STREAM", "BYZANTINE_STREAM"]
 
 ASK, TELL = k.ASK, k.TELL
+_NO_COINS = np.empty(0, np.float64)
 #: the named stream tie-breaking coins are drawn from
 TIES_STREAM = "ties"
+#: the named stream equivocators' answers are drawn from
+BYZANTINE_STREAM = "byzantine"
 
 
 def _count_own(default: bool, help: str) -> Any:
@@ -56,6 +66,11 @@ def _count_own(default: bool, help: str) -> Any:
 def _initial_fraction() -> Any:
     return param(0.5, min=0.0, max=1.0,
                  help="probability that a node starts with opinion 1 (independently)")
+
+
+def _byzantine_opinion() -> Any:
+    return param(1, min=0, max=1,
+                 help="the opinion Byzantine zealots report (byzantine fault, forge)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,6 +85,7 @@ class MajorityParams(ProtocolParams):
     count_own: bool = _count_own(
         True, "a node's own opinion is one of its votes (k = 2 then acts as 3-majority)")
     initial_fraction: float = _initial_fraction()
+    byzantine_opinion: int = _byzantine_opinion()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +96,7 @@ class VoterParams(ProtocolParams):
         True, "lazy voter: a node that hears a different opinion adopts it with probability "
               "1/2 (its own vote ties the answer); false: it always copies")
     initial_fraction: float = _initial_fraction()
+    byzantine_opinion: int = _byzantine_opinion()
 
 
 class OpinionAgent(NodeAgent):
@@ -93,11 +110,15 @@ class OpinionAgent(NodeAgent):
     def on_message(self, src: int, kind: int, update: bool) -> bool:
         state, i = self.model.state, self.idx
         if kind == ASK:
-            self.send(src, TELL, True)
+            if state.byzantine[i] != CENSOR:  # a censor never answers
+                self.send(src, TELL, True)
+            return False
+        told = self.model.protocol.told(int(state.byzantine[src]), int(state.opinion[src]))
+        if told is None:
             return False
         state.votes[i] += 1
-        state.ones[i] += state.opinion[src]
-        return bool(state.opinion[src] != state.opinion[i])
+        state.ones[i] += told
+        return bool(told != state.opinion[i])
 
 
 class Majority(Protocol):
@@ -109,11 +130,30 @@ class Majority(Protocol):
     max_phases = 2  # ask -> tell
     metric_names = ("ones", "fraction_one", "agreement")
     node_states = ("opinion 0", "opinion 1")
+    byzantine_behaviours = ("forge", "equivocate", "censor")
 
     def __init__(self, params: Any, topology: Any) -> None:
         super().__init__(params, topology)
         self.sample_size: int = getattr(params, "k", 1)
         self._counts: tuple[int, int, int] | None = None  # (round, ones, live)
+        #: any Byzantine node this round? (set in ``begin_round``)
+        self.liars = False
+
+    def begin_round(self, state: SwarmState, t: int) -> None:
+        self.liars = bool(state.byzantine.any())
+
+    def told(self, code: int, own: int) -> int | None:
+        """The opinion an answer from a node with Byzantine code ``code`` reports (the agent
+        rule's spelling of ``kernels.agreement.opinion_receive_byzantine``): ``own`` if
+        honest, ``byzantine_opinion`` if it forges, a coin of the ``byzantine`` stream (1 if
+        < 0.5) if it equivocates, None (no vote) from a censor."""
+        if code == FORGE:
+            return int(self.params.byzantine_opinion)
+        if code == EQUIVOCATE:
+            return 1 if self.streams[BYZANTINE_STREAM].random() < 0.5 else 0
+        if code == CENSOR:
+            return None
+        return own
 
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
         n = state.n
@@ -131,16 +171,26 @@ class Majority(Protocol):
     ) -> tuple[Messages | None, np.ndarray]:
         m = len(msgs)
         buf = self.buffer(phase).reserve(m)
-        r = k.opinion_receive(msgs.src, msgs.dst, msgs.kind, state.opinion, state.votes,
-                              state.ones, buf.flag, buf.src, buf.dst)
+        if self.liars:
+            byz = state.byzantine
+            count = k.tell_coins(msgs.src, msgs.kind, byz)
+            coins = self.streams[BYZANTINE_STREAM].random(count) if count else _NO_COINS
+            r = k.opinion_receive_byzantine(msgs.src, msgs.dst, msgs.kind, state.opinion,
+                                            state.votes, state.ones, byz,
+                                            int(self.params.byzantine_opinion), coins,
+                                            buf.flag, buf.src, buf.dst)
+        else:
+            r = k.opinion_receive(msgs.src, msgs.dst, msgs.kind, state.opinion, state.votes,
+                                  state.ones, buf.flag, buf.src, buf.dst)
         return answers(buf, m, r, TELL)
 
     def end_round(self, state: SwarmState, t: int) -> None:
         own = self.params.count_own
-        ties = k.count_ties(state.opinion, state.votes, state.ones, own)
+        byz, liars = state.byzantine, self.liars
+        ties = k.count_ties(state.opinion, state.votes, state.ones, own, byz, liars)
         coins = self.streams[TIES_STREAM].random(ties)
         self._counts = (t, *k.commit_opinions(state.opinion, state.votes, state.ones, own,
-                                               coins, state.live))
+                                               coins, state.live, byz, liars))
 
     def reset_nodes(self, state: SwarmState, nodes: np.ndarray) -> None:
         state.opinion[nodes] = state.initial_opinion[nodes]
@@ -152,6 +202,8 @@ class Majority(Protocol):
         if counted is not None and counted[0] == state.round:
             return counted[1], counted[2]
         live = state.live
+        if state.byzantine.any():
+            live = live & (state.byzantine == 0)
         return int(np.count_nonzero(state.opinion[live])), int(np.count_nonzero(live))
 
     def round_metrics(self, state: SwarmState) -> dict[str, Any]:
@@ -163,7 +215,7 @@ class Majority(Protocol):
         }
 
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
-        """Consensus: every live node holds the same opinion."""
+        """Consensus: every live (honest) node holds the same opinion."""
         return row["agreement"] >= 1.0
 
     def summarize(self, rounds: Any) -> dict[str, Any]:

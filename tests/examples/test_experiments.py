@@ -90,6 +90,19 @@ def test_aggregation_quick(tmp_path):
     # majority ~ log n: 100x the nodes, far less than 2x the time; voter ~ n: 10x, > 3x
     assert means["majority"].iloc[-1] < 2 * means["majority"].iloc[0]
     assert means["voter"].iloc[-1] > 3 * means["voter"].iloc[0]
+    # Byzantine nodes: forgers drag the honest mean further the more there are; censors
+    # leave averaging's honest mean exact and swallow push-sum's mass
+    byz = rows[rows["part"] == "byzantine"]
+    assert len(byz) == 2 * 3 * 4 * 3  # protocols x behaviours x fractions x seeds
+    table = byz.groupby(["protocol", "behaviour", "fraction"])[["bias", "mass"]].mean()
+    for protocol in ("averaging", "push-sum"):
+        assert table.loc[(protocol, "forge"), "bias"].is_monotonic_increasing
+    assert table.loc[("averaging", "censor"), "bias"].abs().max() < 1e-12
+    assert table.loc[("push-sum", "censor"), "mass"].is_monotonic_decreasing
+    # zealots: none never flip the honest majority; 30% always do
+    zeal = rows[rows["part"] == "zealots"]
+    flipped = zeal.assign(flip=zeal["winner"] == 1).groupby("fraction")["flip"].mean()
+    assert flipped.loc[0.0] == 0.0 and flipped.loc[0.3] == 1.0
 
 
 def test_swarm_reproduce_lists_and_runs(tmp_path):

@@ -9,6 +9,12 @@
   every fault's window has closed, every node converges to the true mean (complete and k-out
   topologies);
 - **push-sum under loss**: mass and weight only decrease (a lost share takes both with it).
+- **Byzantine forgers and equivocators** (averaging, push-sum): every honest estimate is a
+  convex combination of honest initial values and reported lies, so it stays within
+  [min, max] of the honest initial values and the reported values (``byzantine_value``, and
+  its mirror for equivocators), and a Byzantine node's own value never changes. Averaging's
+  means of two values in the range are exactly in it (round to nearest is monotone);
+  push-sum's ratio ``s / w`` rounds, hence a relative 1e-12.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from hypothesis import strategies as st
 
 from swarm import Scenario
 from swarm.engine import Engine
+from swarm.faults.byzantine import ByzantineParams
 from swarm.faults.loss import LossParams
 
 TOPOLOGIES = [{"topology": "complete"}, {"topology": "ring", "topology.k": 2},
@@ -84,3 +91,42 @@ def test_averaging_conserves_the_sum_under_faults_and_reaches_the_mean(s):
 def test_push_sum_under_loss_only_loses_mass(s):
     sums = sums_each_round(s, ("s", "w"))
     assert np.all(np.diff(sums, axis=0) <= 1e-9 * sums[0])
+
+
+@st.composite
+def liars(draw):
+    protocol = draw(st.sampled_from(["averaging", "push-sum"]))
+    nodes = draw(st.integers(4, 120))
+    topo = draw(st.sampled_from(TOPOLOGIES))
+    base = Scenario.from_dict({"nodes": nodes, "protocol": protocol, "max_rounds": 40,
+                               "seed": draw(st.integers(0, 10**6)), "protocol.tolerance": 0.0,
+                               "protocol.byzantine_value": draw(st.floats(-1e4, 1e4)),
+                               **topo})
+    faults = [ByzantineParams(fraction=draw(st.floats(0.0, 0.6)), start=1,
+                              behaviour=draw(st.sampled_from(["forge", "equivocate"])))]
+    if draw(st.booleans()):
+        faults.append(LossParams(rate=draw(st.floats(0.0, 0.5))))
+    return dataclasses.replace(base, faults=faults)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(liars())
+def test_honest_estimates_stay_in_the_hull_of_honest_values_and_lies(s):
+    engine = Engine(s)
+    engine.step()  # round 1 chooses the liars, before anyone sends
+    state, p = engine.state, s.protocol
+    byz = state.byzantine != 0
+    told = [p.byzantine_value]
+    if s.faults[0][1].behaviour == "equivocate":
+        told.append(p.value_min + p.value_max - p.byzantine_value)
+    honest = state.initial[~byz]
+    lo, hi = min(honest.min(initial=np.inf), *told), max(honest.max(initial=-np.inf), *told)
+    ratio = s.protocol.name == "push-sum"
+    own = (state.s if ratio else state.value)[byz].copy()
+    slack = 1e-12 * max(abs(lo), abs(hi)) if ratio else 0.0
+    while True:
+        est = state.s / state.w if ratio else state.value
+        assert (est[~byz] >= lo - slack).all() and (est[~byz] <= hi + slack).all()
+        assert np.array_equal((state.s if ratio else state.value)[byz], own)
+        if not engine.step():
+            break

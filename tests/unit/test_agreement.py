@@ -44,11 +44,12 @@ def test_commit_matches_the_reference(count_own):
     votes = rng.integers(0, 5, n).astype(np.int32)
     ones = np.minimum(rng.integers(0, 5, n), votes).astype(np.int32)
     live = rng.random(n) < 0.9
-    ties = k.count_ties(opinion, votes, ones, count_own)
+    honest = np.zeros(n, np.uint8)
+    ties = k.count_ties(opinion, votes, ones, count_own, honest, False)
     coins = rng.random(ties)
     expected, used = reference_commit(opinion, votes, ones, count_own, coins)
     assert used == ties > 0
-    got = k.commit_opinions(opinion, votes, ones, count_own, coins, live)
+    got = k.commit_opinions(opinion, votes, ones, count_own, coins, live, honest, False)
     assert opinion.tolist() == expected
     assert not votes.any() and not ones.any()
     assert got == (int(opinion[live].sum()), int(live.sum()))

@@ -131,3 +131,24 @@ def test_every_registered_protocol_has_distinct_colours_for_its_states():
     for name, proto in swarm.PROTOCOLS.items():
         colours = colours_for(tuple(proto.node_states))
         assert len(set(colours.values())) == len(colours), name
+
+
+def test_byzantine_nodes_injected_from_the_page_are_marked_and_replay():
+    from swarm.faults.byzantine import ByzantineParams
+
+    run = LiveRun(Scenario.from_dict({"nodes": 1000, "protocol": "averaging", "seed": 4,
+                                      "max_rounds": 100}))
+    run.step(2)
+    run.inject(ByzantineParams(fraction=0.1, behaviour="forge"))
+    run.step(3)
+    liars = run.model.state.byzantine != 0
+    assert liars.sum() == 100
+    codes = run.codes()
+    assert np.all(codes[liars] == BYZANTINE) and not np.any(codes[~liars] == BYZANTINE)
+    played = run.result().rounds
+    replay = swarm.simulate(run.scenario).rounds.iloc[:len(played)]
+    pd.testing.assert_frame_equal(replay, played)
+    with pytest.raises(ConfigError, match="faults.byzantine.behaviour"):
+        run.inject(ByzantineParams(fraction=0.1, behaviour="accuse"))  # not averaging's
+    run.step(1)
+    assert run.round == 6

@@ -228,6 +228,7 @@ class Register(Protocol):
         self._ap_result = (np.empty(0, np.int64), np.empty(0, np.int64))
         self._pred = np.empty(0, np.int64)
         self.served_pairs = (np.empty(0, np.int64), np.empty(0, np.int64))
+        self.op_served = np.empty(0, np.bool_)
         # ground truth, one entry per write id (0: the initial value)
         self.write_pred = [-1]  # the value the write built on (what its coordinator saw)
         self.write_depth = [0]  # acknowledged writes in its history, itself included
@@ -398,6 +399,7 @@ class Register(Protocol):
         reads = kinds == READ
         #: the (tag, value) pairs the round's served operations returned or acknowledged
         self.served_pairs = (res_tag[served], res_val[served])
+        self.op_served = served  # per operation of the round, in node order
         stale = served & reads & (res_tag < self.latest_acked_tag)
         acked = served & ~reads
         for j in np.flatnonzero(~reads).tolist():  # writes, in id order

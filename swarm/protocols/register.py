@@ -208,7 +208,8 @@ class Register(Protocol):
     # arrived (phase timers); an ap instance sets 2 phases and no timers in __init__
     max_phases = 4
     phase_timers = True
-    metric_names = ("ops", "served", "availability", "reads", "stale_reads", "writes",
+    metric_names = ("ops", "served", "availability", "reads", "reads_served", "stale_reads",
+                    "writes",
                     "writes_acked", "coverage", "distinct_values", "divergence",
                     "lost_updates", "counter_behind")
     node_states = ("up to date", "behind", "diverged")
@@ -233,7 +234,8 @@ class Register(Protocol):
         self.write_pred = [-1]  # the value the write built on (what its coordinator saw)
         self.write_depth = [0]  # acknowledged writes in its history, itself included
         self.latest_acked_tag = 0  # the largest tag of a write acknowledged in an earlier round
-        self.totals = dict(ops=0, served=0, reads=0, stale_reads=0, writes_acked=0)
+        self.totals = dict(ops=0, served=0, reads=0, reads_served=0, stale_reads=0,
+                           writes_acked=0)
         self._round: dict[str, Any] = {}
         self._scan_row: tuple[int, dict[str, Any]] | None = None
 
@@ -409,15 +411,16 @@ class Register(Protocol):
         if acked.any():
             self.latest_acked_tag = max(self.latest_acked_tag, int(res_tag[acked].max()))
         row = dict(ops=int(nodes.size), served=int(served.sum()), reads=int(reads.sum()),
-                   stale_reads=int(stale.sum()), writes=int((~reads).sum()),
-                   writes_acked=int(acked.sum()))
+                   reads_served=int((served & reads).sum()), stale_reads=int(stale.sum()),
+                   writes=int((~reads).sum()), writes_acked=int(acked.sum()))
         for key in self.totals:
             self.totals[key] += row[key]
         self._round = row
 
     @staticmethod
     def _empty_round() -> dict[str, int]:
-        return dict(ops=0, served=0, reads=0, stale_reads=0, writes=0, writes_acked=0)
+        return dict(ops=0, served=0, reads=0, reads_served=0, stale_reads=0, writes=0,
+                    writes_acked=0)
 
     def _scan(self, state: SwarmState) -> dict[str, Any]:
         counts = np.zeros(len(self.write_pred), np.int64)
@@ -447,18 +450,20 @@ class Register(Protocol):
         return {
             "ops": ops, "served": row["served"],
             "availability": row["served"] / ops if ops else float("nan"),
-            "reads": row["reads"], "stale_reads": row["stale_reads"], "writes": row["writes"],
+            "reads": row["reads"], "reads_served": row["reads_served"],
+            "stale_reads": row["stale_reads"], "writes": row["writes"],
             "writes_acked": row["writes_acked"],
             **{key: value for key, value in scan.items() if not key.startswith("_")},
         }
 
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
-        """No more operations will come and (ap) every live replica holds the same value and
-        the same counter total (cp changes nothing without operations)."""
+        """No more operations will come and either there is no anti-entropy (nothing can
+        change any more) or every live replica holds the same value (and, ap, the same
+        counter total)."""
         p = self.params
         if not (state.round >= p.ops_until or p.rate == 0):
             return False
-        if not self.ap:
+        if p.period_rounds == 0:
             return True
         done = row["distinct_values"] <= 1
         if self.counter_kept and done and state.n_live:
@@ -474,6 +479,8 @@ class Register(Protocol):
             "ops_total": tot["ops"],
             "availability": tot["served"] / tot["ops"] if tot["ops"] else None,
             "stale_reads_total": tot["stale_reads"],
+            "stale_read_fraction": (tot["stale_reads"] / tot["reads_served"]
+                                    if tot["reads_served"] else None),
             "writes_acked_total": tot["writes_acked"],
             "lost_updates": int(last["lost_updates"]),
             "divergence_max": float(rounds["divergence"].max()),

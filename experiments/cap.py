@@ -16,7 +16,7 @@ history of the final value, per acknowledged write: last-writer-wins overwrote t
 ``reconverge_rounds`` (rounds after the heal until every replica holds the same value) and,
 for ap, ``counter_behind`` (acknowledged increments the G-counter is missing at the end: 0).
 
-    python experiments/cap.py            # n = 1000, L = 0, 5, 10, 20, 40, 5 seeds (~1 min)
+    python experiments/cap.py            # n = 1000, L = 0, 5, 10, 20, 40, 20 seeds (~30 s)
     python experiments/cap.py --quick    # n = 200, L = 0, 5, 10, 2 seeds (seconds)
 
 Writes one row per run to a Parquet file with provenance metadata, a figure next to it (PNG),
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n = 200 if args.quick else 1000
     lengths = [0, 5, 10] if args.quick else [0, 5, 10, 20, 40]
-    seeds = args.seeds or (2 if args.quick else 5)
+    seeds = args.seeds or (2 if args.quick else 20)
     rows = []
     for mode in ("ap", "cp"):
         for length in lengths:

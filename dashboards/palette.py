@@ -21,6 +21,8 @@ STATE_COLOURS = {
     # anti-entropy
     "behind": "#56B4E9",
     "up to date": "#009E73",    # bluish green
+    # register: a value off the newest value's history (last-writer-wins will overwrite it)
+    "diverged": "#D55E00",
     # failure detection (swim, heartbeat): how the live members see a node
     "trusted": "#009E73",
     "suspected": "#F0E442",     # yellow

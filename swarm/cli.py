@@ -299,6 +299,8 @@ EXPERIMENTS = {
                     "consensus time vs n"),
     "swim": ("swim.py", "SWIM detection time and false suspicions vs loss and k, beside "
              "theory (Das et al. 2002)"),
+    "cap": ("cap.py", "availability and consistency of the register, ap vs cp, over "
+            "partition length (Gilbert & Lynch 2002)"),
 }
 
 

@@ -889,3 +889,29 @@ def heartbeat_detection(n: int, t_fail: int, *, rounds: int | None = None):
     full_arr = np.array(full)
     first_full = np.diff(np.concatenate([[0.0], full_arr]))
     return np.array(pmf), first_full
+
+
+__all__ += ["cp_availability"]
+
+
+def cp_availability(live_per_group, n: int) -> float:
+    """Expected fraction of client operations a majority-quorum (``cp``) register serves while
+    its ``n`` replicas are split into groups that cannot talk (a clean partition, no loss):
+    an operation arrives at a uniformly random live node and is served iff the node's group
+    has a strict majority of all ``n`` replicas live in it, since only live replicas of its own
+    group can answer. So ``sum(live_g / live for groups g with 2 live_g > n)`` — the live
+    share of the one majority group, or 0 if no group has a strict majority (e.g. an even
+    split). An ``ap`` register serves every operation (availability 1): Gilbert & Lynch
+    (2002), *Brewer's conjecture and the feasibility of consistent, available,
+    partition-tolerant web services*, SIGACT News 33(2), Theorem 1 — no register is both
+    always available and atomic under a partition; the quorum register keeps atomicity and
+    gives up the minority side. ``live_per_group``: live replicas in each group."""
+    sizes = np.asarray(live_per_group, dtype=np.int64)
+    n = _int_node_count(n)
+    if sizes.ndim != 1 or sizes.size == 0 or np.any(sizes < 0) or sizes.sum() > n:
+        raise ConfigError("live_per_group", live_per_group,
+                          f"must be a non-empty list of counts >= 0 summing to at most n = {n}")
+    live = int(sizes.sum())
+    if live == 0:
+        return 0.0
+    return float(sizes[2 * sizes > n].sum() / live)

@@ -7,6 +7,7 @@ from swarm.protocols.agreement import Majority, Voter
 from swarm.protocols.antientropy import AntiEntropy
 from swarm.protocols.base import Protocol
 from swarm.protocols.heartbeat import Heartbeat
+from swarm.protocols.register import Register
 from swarm.protocols.rumor import Rumor
 from swarm.protocols.spreading import Pull, Push, PushPull
 from swarm.protocols.swim import Swim
@@ -25,4 +26,5 @@ PROTOCOLS: dict[str, type[Protocol]] = {
     "voter": Voter,
     "swim": Swim,
     "heartbeat": Heartbeat,
+    "register": Register,
 }

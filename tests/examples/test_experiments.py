@@ -139,3 +139,17 @@ def test_swim_quick(tmp_path):
     flap = runs[(runs["k"] == 3) & (runs["loss"] == 0.2)].groupby("variant")[
         "false_positive_rate"].mean()
     assert flap["+both"] < flap["swim"]
+
+
+def test_cap_quick(tmp_path):
+    done, runs, out = run_quick("cap.py", tmp_path)
+    assert len(runs) == 2 * 3 * 2  # modes x split lengths x seeds
+    assert done.stdout.splitlines()[0].split()[:4] == ["mode", "split_rounds", "runs",
+                                                        "availability_split"]
+    ap, cp = runs[runs["mode"] == "ap"], runs[runs["mode"] == "cp"]
+    # ap serves everything; cp refuses the minority side during a split, never reads stale
+    assert (ap["availability"] == 1.0).all()
+    split = cp[cp["split_rounds"] > 0]
+    assert (split["availability_split"] < 1.0).all() and (cp["stale_reads"] == 0).all()
+    assert (ap["counter_behind"] == 0).all(), "the G-counter loses no increment"
+    assert ap["reconverge_rounds"].notna().all() and cp["reconverge_rounds"].notna().all()

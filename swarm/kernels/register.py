@@ -313,3 +313,32 @@ def register_scan(tag, val, live, counts, cnt):
             if c > plurality:
                 plurality = c
     return newest_t, newest_v, holders, n_live, distinct, plurality, lo, hi
+
+
+@njit(cache=True)
+def lost_writes(pred, rounds, acked, newest):
+    """Acknowledged writes the register's current winner ``newest`` overwrote without being
+    concurrent with them. Write ``w`` (ids 1..; 0 is the initial value) built on ``pred[w]``,
+    was issued in round ``rounds[w]`` and acknowledged iff ``acked[w]``. The history of
+    ``newest`` is it, what it built on, and so on back to 0. A write is lost iff it was
+    acknowledged, is not in that history, and no write of the history was issued in its
+    round: writes of one round are concurrent, so ordering one after another that it never
+    saw is a legal order (a linearizable register may do it), while skipping a write that
+    was acknowledged in an earlier round, or one that the winner is older than, loses it."""
+    count = pred.shape[0]
+    on = np.zeros(count, np.bool_)
+    top = 0
+    for w in range(count):
+        if rounds[w] > top:
+            top = rounds[w]
+    chain_round = np.zeros(top + 1, np.bool_)
+    v = newest
+    while v >= 0:
+        on[v] = True
+        chain_round[rounds[v]] = True
+        v = pred[v]
+    lost = 0
+    for w in range(1, count):
+        if acked[w] and not on[w] and not chain_round[rounds[w]]:
+            lost += 1
+    return lost

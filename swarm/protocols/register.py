@@ -232,7 +232,8 @@ class Register(Protocol):
         self.op_served = np.empty(0, np.bool_)
         # ground truth, one entry per write id (0: the initial value)
         self.write_pred = [-1]  # the value the write built on (what its coordinator saw)
-        self.write_depth = [0]  # acknowledged writes in its history, itself included
+        self.write_round = [0]  # the round it was issued in
+        self.write_acked = [False]  # acknowledged to its client
         self.latest_acked_tag = 0  # the largest tag of a write acknowledged in an earlier round
         self.totals = dict(ops=0, served=0, reads=0, reads_served=0, stale_reads=0,
                            writes_acked=0)
@@ -379,10 +380,10 @@ class Register(Protocol):
         truth; scan the replicas for the round's metrics."""
         k.ap_commit(state.reg_tag, state.reg_val, state.counter, state.reg_tag_next,
                     state.reg_val_next, state.counter_next, state.reg_changed)
-        self._settle(state)
+        self._settle(state, t)
         self._scan_row = (t, self._scan(state))
 
-    def _settle(self, state: SwarmState) -> None:
+    def _settle(self, state: SwarmState, t: int) -> None:
         nodes, kinds = self.op_nodes, self.op_kind
         n = state.n
         if self.ap:
@@ -407,7 +408,8 @@ class Register(Protocol):
         for j in np.flatnonzero(~reads).tolist():  # writes, in id order
             base = int(pred[j])
             self.write_pred.append(base)
-            self.write_depth.append(self.write_depth[base] + int(acked[j]))
+            self.write_round.append(t)
+            self.write_acked.append(bool(acked[j]))
         if acked.any():
             self.latest_acked_tag = max(self.latest_acked_tag, int(res_tag[acked].max()))
         row = dict(ops=int(nodes.size), served=int(served.sum()), reads=int(reads.sum()),
@@ -426,12 +428,13 @@ class Register(Protocol):
         counts = np.zeros(len(self.write_pred), np.int64)
         newest_tag, newest_val, holders, n_live, distinct, plural, lo, _ = k.register_scan(
             state.reg_tag, state.reg_val, state.live, counts, state.counter)
-        acked = self.totals["writes_acked"]
         return {
             "coverage": holders / n_live if n_live else 0.0,
             "distinct_values": int(distinct),
             "divergence": 1.0 - plural / n_live if n_live else 0.0,
-            "lost_updates": acked - self.write_depth[int(newest_val)] if n_live else 0,
+            "lost_updates": int(k.lost_writes(
+                np.array(self.write_pred, np.int64), np.array(self.write_round, np.int64),
+                np.array(self.write_acked, np.bool_), newest_val)) if n_live else 0,
             "counter_behind": float(self.totals["writes_acked"] - lo)
             if self.counter_kept and n_live else float("nan"),
             "_newest_val": int(newest_val),

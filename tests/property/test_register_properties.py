@@ -10,7 +10,9 @@ churn and latency:
 - **no stale read**: a served read never returns a tag older than a write acknowledged in an
   earlier round (a read's majority meets the write's majority in a replica that still holds
   it: voting replicas only move up);
-- a voting replica's pair never goes back.
+- a voting replica's pair never goes back;
+- **no lost update**: the history of the newest pair holds every acknowledged write, or a
+  write of its round that overwrote it (``kernels.register.lost_writes``).
 
 ``ap`` (anti-entropy), on a connected topology with no loss, crashes keeping their state:
 
@@ -84,6 +86,7 @@ def test_cp_never_gives_two_values_one_version_nor_a_stale_read(s):
         check_function(served, *proto.served_pairs, "served")
         check_function(held, st_.reg_tag, st_.reg_val, "held")
         assert model.engine.rows[-1]["stale_reads"] == 0
+        assert model.engine.rows[-1]["lost_updates"] == 0
         voters = st_.voter
         tag, val = st_.reg_tag, st_.reg_val
         back = (tag < before[0]) | ((tag == before[0]) & (val < before[1]))

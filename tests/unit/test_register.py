@@ -294,3 +294,22 @@ def test_node_codes_name_up_to_date_behind_and_diverged():
     holders = (st.reg_tag == newest[0]) & (st.reg_val == newest[1])
     assert np.array_equal(codes == 0, holders)
     assert (codes == 2).any(), "the other side's writes are off the newest value's history"
+
+
+def test_lost_writes_skips_acknowledged_writes_but_not_concurrent_ones():
+    """Hand-built histories. Writes 1..5: 1 (round 1) built on 0; 2 and 3 (round 2) both on
+    1; 4 (round 3) on 3; 5 (round 3) on 1 and never acknowledged."""
+    from swarm.kernels.register import lost_writes
+
+    pred = np.array([-1, 0, 1, 1, 3, 1], np.int64)
+    rounds = np.array([0, 1, 2, 2, 3, 3], np.int64)
+    acked = np.array([False, True, True, True, True, False])
+    # newest 4: history 4, 3, 1, 0; write 2 was concurrent with 3 (round 2): not lost
+    assert lost_writes(pred, rounds, acked, 4) == 0
+    # newest 5 (round 3, built on 1): skips 2 and 3 (round 2, acknowledged before it was
+    # issued); 4 is of its own round: concurrent, not lost
+    assert lost_writes(pred, rounds, acked, 5) == 2
+    # newest 1: 2, 3 and 4 came later and were acknowledged: the winner is older than them
+    assert lost_writes(pred, rounds, acked, 1) == 3
+    acked[2] = False  # a write never acknowledged is never lost
+    assert lost_writes(pred, rounds, acked, 1) == 2

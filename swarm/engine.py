@@ -175,6 +175,12 @@ class Engine:
             row["largest_component"] = self._largest_component()
         for name in COUNTER_NAMES:
             row[name] = getattr(counters, name)
+        if self.rows and len(row) != len(self.rows[-1]):
+            # a column that first appears mid-run (spreading's Byzantine columns once a node
+            # turns Byzantine) counted nothing in the rounds before
+            for old in self.rows:
+                for name in row:
+                    old.setdefault(name, 0)
         self.rows.append(row)
 
     def _largest_component(self) -> int:

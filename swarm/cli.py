@@ -299,6 +299,8 @@ EXPERIMENTS = {
                     "consensus time vs n"),
     "swim": ("swim.py", "SWIM detection time and false suspicions vs loss and k, beside "
              "theory (Das et al. 2002)"),
+    "byzantine": ("byzantine.py", "push-pull: honest nodes accepting a forged update vs the "
+                  "Byzantine fraction, per defence (Malkhi et al. 2001)"),
 }
 
 

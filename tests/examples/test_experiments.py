@@ -126,3 +126,19 @@ def test_swim_quick(tmp_path):
     flap = runs[(runs["k"] == 3) & (runs["loss"] == 0.2)].groupby("variant")[
         "false_positive_rate"].mean()
     assert flap["+both"] < flap["swim"]
+
+
+def test_byzantine_quick(tmp_path):
+    done, runs, out = run_quick("byzantine.py", tmp_path)
+    assert len(runs) == 2 * 7 * 8 * 2  # behaviours x defences x fractions x seeds
+    mean = runs.groupby(["behaviour", "defence", "fraction"])["false_acceptance"].mean()
+    for behaviour in ("forge", "equivocate"):
+        # no Byzantine node, no false acceptance; forgers without a defence fool many
+        assert mean[(behaviour, "none", 0.0)] == 0.0
+        assert mean[(behaviour, "none", 0.05)] > 0.2
+        # signatures: never, whatever the fraction
+        assert (mean[(behaviour, "signatures")] == 0.0).all()
+        # a quorum of 3 against 1 or 2 colluding liars: never
+        assert mean[(behaviour, "quorum 3", 0.001)] == mean[(behaviour, "quorum 3", 0.002)] == 0
+    assert (runs[runs["defence"].str.startswith("signatures")]["coverage"] == 1.0).all()
+    assert "false_acceptance, forge" in done.stdout

@@ -59,6 +59,24 @@ class SpreadingParams(ProtocolParams):
         help="node that knows the rumour before round 1 (none: uniform at random)",
     )
 
+    def origin_node(self, nodes: int, rng: np.random.Generator) -> int:
+        """The node that knows the rumour before round 1 (``origin``, or one drawn from the
+        ``init`` stream)."""
+        return int(rng.integers(nodes)) if self.origin is None else self.origin
+
+    def check(self, nodes: int) -> None:
+        check_fanout(self.fanout, nodes)
+        if self.origin is not None and self.origin >= nodes:
+            raise ConfigError(
+                "protocol.origin", self.origin,
+                f"must be a node id in 0..{nodes - 1} for nodes = {nodes}",
+            )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DefendedParams(SpreadingParams):
+    """Push, pull and push-pull: the defences against Byzantine nodes (docs/protocols.md)."""
+
     signatures: bool = param(
         False, help="origin signatures: every update read is verified (counted); forged "
         "content is rejected and its sender caught",
@@ -95,27 +113,17 @@ class SpreadingParams(ProtocolParams):
             return 0
         return self.quorum << (self.reputation_strikes - 1) if self.reputation else self.quorum
 
-    def origin_node(self, nodes: int, rng: np.random.Generator) -> int:
-        """The node that knows the rumour before round 1 (``origin``, or one drawn from the
-        ``init`` stream)."""
-        return int(rng.integers(nodes)) if self.origin is None else self.origin
-
     def check(self, nodes: int) -> None:
-        check_fanout(self.fanout, nodes)
+        SpreadingParams.check(self, nodes)
         if self.quorum > max(1, nodes - 1):
             raise ConfigError(
                 "protocol.quorum", self.quorum,
                 f"must be an integer in 1..{max(1, nodes - 1)} (nodes - 1) for nodes = {nodes}",
             )
-        if self.origin is not None and self.origin >= nodes:
-            raise ConfigError(
-                "protocol.origin", self.origin,
-                f"must be a node id in 0..{nodes - 1} for nodes = {nodes}",
-            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PushingParams(SpreadingParams):
+class PushingParams(DefendedParams):
     """Push and push-pull: pushes can be acknowledged and resent."""
 
     ack: bool = param(
@@ -139,7 +147,7 @@ class PushParams(PushingParams):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PullParams(SpreadingParams):
+class PullParams(DefendedParams):
     name: ClassVar[str] = "pull"
     summary: ClassVar[str] = "uninformed nodes ask random neighbours, who answer if they know"
 

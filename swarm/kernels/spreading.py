@@ -318,99 +318,99 @@ def offend(rep_ids, rep_count, d, s, strikes):
 
 
 @njit(cache=True)
-def judge(d, s, v, informed, informed_next, forged, forged_next, origin, quorum, signatures,
-          reputation, strikes, q_ids, q_weight, rep_ids, rep_count, tally):
-    """Node d reads value v from node s (not ignored). Returns True iff d accepts v now.
-
-    With signatures, v is verified (tally[0] += 1) and a forged value is rejected, its sender
-    caught. A node that holds a value already keeps it; a different value catches its sender.
-    Otherwise v is accepted if it came from the origin or quorum == 1; else s is counted once
-    towards v with weight 2^(strikes - 1 - offences) units (1 without reputation) and v is
-    accepted when its weight reaches quorum * 2^(strikes - 1) units."""
-    if signatures:
-        tally[0] += 1
-        if v == FORGED_VALUE:
-            if reputation:
-                offend(rep_ids, rep_count, d, s, strikes)
-            return False
-    if informed[d] or informed_next[d]:
-        held = TRUE_VALUE
-    elif forged[d] or forged_next[d]:
-        held = FORGED_VALUE
-    else:
-        held = NO_VALUE
-    if held != NO_VALUE:
-        if held != v and reputation:
-            offend(rep_ids, rep_count, d, s, strikes)
-        return False
-    if quorum > 1 and s != origin:
-        unit = 1 << (strikes - 1) if reputation else 1
-        weight = unit >> offences(rep_ids, rep_count, d, s) if reputation else 1
-        row = v - 1
-        free = -1
-        for j in range(q_ids.shape[2]):
-            other = q_ids[d, row, j]
-            if other == s:
-                return False  # counted already
-            if other < 0 and free < 0:
-                free = j
-        if free < 0:
-            return False  # cannot happen: the table holds enough senders to reach quorum
-        q_ids[d, row, free] = s
-        q_weight[d, row] += weight
-        if q_weight[d, row] < quorum * unit:
-            return False
-    if v == TRUE_VALUE:
-        informed_next[d] = True
-    else:
-        forged_next[d] = True
-    return True
-
-
-@njit(cache=True)
 def guarded_receive(
     src, dst, kind, update, informed, informed_next, forged, forged_next, byzantine, pull, ack,
     pend_dst, origin, quorum, signatures, reputation, strikes, q_ids, q_weight, rep_ids,
     rep_count, tally, useful, reply_src, reply_dst, reply_kind,
 ):
-    """``spreading_receive`` with values and defences, messages in batch order. A message
-    from a peer its receiver ignores (reputation: ``strikes`` offences) is dropped unread
-    (tally[1] += 1); an update is judged (``judge``; useful iff accepted), a push is
-    acknowledged with ack; a pull request is answered with the callee's offer at the start
-    of the round, if any. Returns the number of replies (kinds written; a REPLY carries a
-    value, an ACK does not)."""
+    """``spreading_receive`` with values and defences, messages in batch order.
+
+    A message from a peer its receiver ignores (reputation: ``strikes`` offences) is dropped
+    unread (tally[1] += 1). An ACK clears a remembered push. A pull request is answered with
+    the callee's offer at the start of the round, if any. An update (value v from s at d) is
+    acknowledged if it is a push and ack is on, then judged; it is useful iff d accepts v:
+
+    - with signatures v is verified (tally[0] += 1); a forged value is rejected, s caught;
+    - a node that holds a value keeps it; a different value catches s;
+    - else v is accepted if s is the origin or quorum == 1; otherwise s counts once towards v
+      with weight 2^(strikes - 1 - offences) units (1 without reputation), and v is accepted
+      when its weight reaches quorum * 2^(strikes - 1) units (quorum without reputation).
+
+    Returns the number of replies (kinds written; a REPLY carries a value, an ACK does not).
+    One flat loop: the same rules as a helper function returning early ran 5-8x slower."""
     m = src.shape[0]
     r = 0
+    verified = 0
+    ignored = 0
+    unit = 1 << (strikes - 1) if reputation else 1
+    need = quorum * unit
     for i in range(m):
         s = src[i]
         d = dst[i]
         base = kind[i] & BASE
         useful[i] = False
         if reputation and offences(rep_ids, rep_count, d, s) >= strikes:
-            tally[1] += 1
+            ignored += 1
             continue
         if base == ACK:
             for j in range(pend_dst.shape[1]):
                 if pend_dst[d, j] == s:
                     pend_dst[d, j] = -1
                     break
-        elif update[i]:
-            if ack and base == CALL:
-                reply_src[r] = d
-                reply_dst[r] = s
-                reply_kind[r] = ACK
-                r += 1
-            v = FORGED_VALUE if kind[i] & FORGED else TRUE_VALUE
-            useful[i] = judge(d, s, v, informed, informed_next, forged, forged_next, origin,
-                              quorum, signatures, reputation, strikes, q_ids, q_weight,
-                              rep_ids, rep_count, tally)
-        elif pull and base == CALL:
-            v = offer(informed, forged, byzantine, d, s)
-            if v != NO_VALUE:
-                reply_src[r] = d
-                reply_dst[r] = s
-                reply_kind[r] = REPLY | FORGED if v == FORGED_VALUE else REPLY
-                r += 1
+            continue
+        if not update[i]:
+            if pull and base == CALL:
+                v = offer(informed, forged, byzantine, d, s)
+                if v != NO_VALUE:
+                    reply_src[r] = d
+                    reply_dst[r] = s
+                    reply_kind[r] = REPLY | FORGED if v == FORGED_VALUE else REPLY
+                    r += 1
+            continue
+        if ack and base == CALL:
+            reply_src[r] = d
+            reply_dst[r] = s
+            reply_kind[r] = ACK
+            r += 1
+        v = FORGED_VALUE if kind[i] & FORGED else TRUE_VALUE
+        if signatures:
+            verified += 1
+            if v == FORGED_VALUE:
+                if reputation:
+                    offend(rep_ids, rep_count, d, s, strikes)
+                continue
+        if informed[d] or informed_next[d]:
+            if v != TRUE_VALUE and reputation:
+                offend(rep_ids, rep_count, d, s, strikes)
+            continue
+        if forged[d] or forged_next[d]:
+            if v != FORGED_VALUE and reputation:
+                offend(rep_ids, rep_count, d, s, strikes)
+            continue
+        if quorum > 1 and s != origin:
+            row = v - 1
+            free = -1
+            counted = False
+            for j in range(q_ids.shape[2]):
+                other = q_ids[d, row, j]
+                if other == s:
+                    counted = True
+                    break
+                if other < 0 and free < 0:
+                    free = j
+            if counted or free < 0:  # no free slot cannot happen: sized to reach the quorum
+                continue
+            q_ids[d, row, free] = s
+            q_weight[d, row] += unit >> offences(rep_ids, rep_count, d, s) if reputation else 1
+            if q_weight[d, row] < need:
+                continue
+        if v == TRUE_VALUE:
+            informed_next[d] = True
+        else:
+            forged_next[d] = True
+        useful[i] = True
+    tally[0] += verified
+    tally[1] += ignored
     return r
 
 

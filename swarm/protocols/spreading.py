@@ -366,11 +366,12 @@ class Spreading(Protocol):
     pull: ClassVar[bool]
     metric_names = ("informed", "coverage")
     byzantine_behaviours = ("forge", "equivocate", "censor")
-    #: the guarded path's extra columns: live honest nodes holding the forged value and their
-    #: fraction of the live honest nodes; this round's signature verifications and messages
-    #: dropped unread from ignored peers
+    #: the guarded path's extra columns: the fraction of the live honest nodes holding the
+    #: forged value, and their number; this round's signature verifications and messages
+    #: dropped unread from ignored peers (``guard`` adds them to the instance's
+    #: ``metric_names``, so a viewer charts them once they exist)
     guarded_metric_names: ClassVar[tuple[str, ...]] = (
-        "false_accepted", "false_acceptance", "verifications", "ignored")
+        "false_acceptance", "false_accepted", "verifications", "ignored")
     node_states = ("susceptible", "informed", "forged")
 
     def __init__(self, params: Any, topology: Any) -> None:
@@ -413,6 +414,7 @@ class Spreading(Protocol):
         honest, undefended run never pays for it: one ``byzantine.any()`` per round."""
         n, p = state.n, self.params
         self.guarded = True
+        self.metric_names = (*type(self).metric_names, *self.guarded_metric_names)
         state.add("forged", np.zeros(n, np.bool_))
         state.add("forged_next", np.zeros(n, np.bool_))
         # per node and value (true, forged): the distinct senders counted towards the quorum
@@ -534,8 +536,8 @@ class Spreading(Protocol):
                 hits, n_live = count_flag_live(state.informed, state.live)
         row = {"informed": hits, "coverage": hits / n_live if n_live else 0.0}
         if self.guarded:
-            row["false_accepted"] = false_hits
             row["false_acceptance"] = false_hits / n_live if n_live else 0.0
+            row["false_accepted"] = false_hits
             row["verifications"] = int(self.tally[0])
             row["ignored"] = int(self.tally[1])
             self.tally[:] = 0

@@ -263,7 +263,10 @@ def test_a_fault_injected_mid_run_switches_paths_and_replays():
         while model.running:
             model.step()
         assert model.protocol.guarded
+        assert model.protocol.metric_names == ("informed", "coverage", "false_acceptance",
+                                               "false_accepted", "verifications", "ignored")
         frame = model.engine.rounds_frame()
+        assert list(frame.columns[1:7]) == list(model.protocol.metric_names)
         assert (frame["false_accepted"].iloc[:3] == 0).all()
         assert frame["false_accepted"].iloc[-1] > 0
         replay = swarm.simulate(model.engine.scenario, engine=engine)

@@ -295,12 +295,14 @@ EXPERIMENTS = {
                "probability exp(-e^-c) (Kermarrec et al. 2003)"),
     "acks": ("acks_under_loss.py", "acknowledgements and retries under loss: cost and gain"),
     "aggregation": ("aggregation.py", "push-pull averaging and push-sum convergence beside "
-                    "theory (Jelasity et al. 2005; Kempe et al. 2003), under loss; majority "
-                    "consensus time vs n"),
+                    "theory (Jelasity et al. 2005; Kempe et al. 2003), under loss and Byzantine "
+                    "nodes; majority consensus time vs n and vs zealots"),
     "swim": ("swim.py", "SWIM detection time and false suspicions vs loss and k, beside "
              "theory (Das et al. 2002)"),
     "cap": ("cap.py", "availability and consistency of the register, ap vs cp, over "
             "partition length (Gilbert & Lynch 2002)"),
+    "byzantine": ("byzantine.py", "push-pull: honest nodes accepting a forged update vs the "
+                  "Byzantine fraction, per defence (Malkhi et al. 2001)"),
 }
 
 

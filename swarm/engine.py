@@ -175,6 +175,12 @@ class Engine:
             row["largest_component"] = self._largest_component()
         for name in COUNTER_NAMES:
             row[name] = getattr(counters, name)
+        if self.rows and len(row) != len(self.rows[-1]):
+            # a column that first appears mid-run (spreading's Byzantine columns once a node
+            # turns Byzantine) counted nothing in the rounds before; columns keep row order
+            for i, old in enumerate(self.rows):
+                if old.keys() != row.keys():
+                    self.rows[i] = {name: old.get(name, 0) for name in row} | old
         self.rows.append(row)
 
     def _largest_component(self) -> int:

@@ -16,6 +16,12 @@ own; for spreading: ``rounds_to_50`` / ``_90`` / ``_99`` / ``_full`` (the first 
 end coverage reached 0.5 / 0.9 / 0.99 / 1; None if never), ``coverage_final`` and ``residue``
 (the fraction of live nodes not informed at the end). With faults: ``dropped_*_total`` by cause
 and ``reconverge_rounds`` (from the last heal or recovery to full coverage again).
+
+Spreading with Byzantine nodes or a defence (the guarded path, docs/protocols.md) counts
+honest nodes only in ``informed`` / ``coverage`` and adds the columns ``false_accepted`` (live
+honest nodes holding the forged value), ``false_acceptance`` (their fraction of the live honest
+nodes), ``verifications`` (signature checks this round) and ``ignored`` (messages dropped
+unread from ignored peers); its summary adds :func:`defence_summary`.
 Network-wide scans are Numba kernels (``swarm.kernels.metrics``).
 """
 
@@ -28,8 +34,8 @@ import pandas as pd
 
 from swarm.transport import COUNTER_NAMES
 
-__all__ = ["coverage_summary", "first_round_at_least", "first_round_at_most", "message_summary",
-           "COVERAGE_THRESHOLDS", "ROUND_COLUMNS"]
+__all__ = ["coverage_summary", "defence_summary", "first_round_at_least", "first_round_at_most",
+           "message_summary", "COVERAGE_THRESHOLDS", "ROUND_COLUMNS"]
 
 COVERAGE_THRESHOLDS = {"rounds_to_50": 0.5, "rounds_to_90": 0.9, "rounds_to_99": 0.99,
                        "rounds_to_full": 1.0}
@@ -69,4 +75,21 @@ def message_summary(rounds: pd.DataFrame, nodes: int) -> dict[str, Any]:
         "messages_per_node": total / nodes,
         "traffic": int(rounds["update_messages"].sum()) / nodes,
         **{f"{cause}_total": int(rounds[cause].sum()) for cause in DROP_CAUSES},
+    }
+
+
+def defence_summary(rounds: pd.DataFrame, nodes: int) -> dict[str, Any]:
+    """Byzantine spreading: ``false_acceptance_final`` and ``false_accepted_final``;
+    ``rounds_to_contain``, the last round in which ``false_accepted`` grew (0 if it never did;
+    the last round of the run if it was still growing then); ``verifications_per_node`` and
+    ``ignored_total`` (the defences' overhead; extra messages are read against a run without
+    the defence, ``messages_per_node``)."""
+    false = rounds["false_accepted"].to_numpy()
+    grew = np.flatnonzero(np.diff(false) > 0)
+    return {
+        "false_acceptance_final": float(rounds["false_acceptance"].iloc[-1]),
+        "false_accepted_final": int(false[-1]),
+        "rounds_to_contain": int(rounds["round"].iloc[grew[-1] + 1]) if grew.size else 0,
+        "verifications_per_node": float(rounds["verifications"].sum()) / nodes,
+        "ignored_total": int(rounds["ignored"].sum()),
     }

@@ -153,3 +153,19 @@ def test_cap_quick(tmp_path):
     assert (split["availability_split"] < 1.0).all() and (cp["stale_reads"] == 0).all()
     assert (ap["counter_behind"] == 0).all(), "the G-counter loses no increment"
     assert ap["reconverge_rounds"].notna().all() and cp["reconverge_rounds"].notna().all()
+
+
+def test_byzantine_quick(tmp_path):
+    done, runs, out = run_quick("byzantine.py", tmp_path)
+    assert len(runs) == 2 * 7 * 8 * 2  # behaviours x defences x fractions x seeds
+    mean = runs.groupby(["behaviour", "defence", "fraction"])["false_acceptance"].mean()
+    for behaviour in ("forge", "equivocate"):
+        # no Byzantine node, no false acceptance; forgers without a defence fool many
+        assert mean[(behaviour, "none", 0.0)] == 0.0
+        assert mean[(behaviour, "none", 0.05)] > 0.2
+        # signatures: never, whatever the fraction
+        assert (mean[(behaviour, "signatures")] == 0.0).all()
+        # a quorum of 3 against 1 or 2 colluding liars: never
+        assert mean[(behaviour, "quorum 3", 0.001)] == mean[(behaviour, "quorum 3", 0.002)] == 0
+    assert (runs[runs["defence"].str.startswith("signatures")]["coverage"] == 1.0).all()
+    assert "false_acceptance, forge" in done.stdout

@@ -7,8 +7,8 @@ depends only on ``(seed, name)``. Nothing else in swarm creates randomness.
 Stream names in use: ``topology`` (graph generation and positions), ``init`` (initial state,
 e.g. the rumour's origin), ``protocol`` (partner choices, in node order), ``writes`` (client
 writes of anti-entropy), ``clients`` (client operations of the register), ``ties``
-(tie-breaking coins of majority / voter), ``byzantine`` (equivocators' coins in averaging,
-push-sum, majority, voter),
+(tie-breaking coins of majority / voter), ``byzantine`` (what Byzantine nodes choose:
+equivocators' coins in averaging, push-sum, majority, voter; whom a SWIM accuser accuses),
 ``fault.<label>`` (each fault's own), ``mesa`` (handed to ``mesa.Model`` so that Mesa's own
 generators never touch the others). A component takes its
 stream from ``Streams`` by name (protocols: ``self.streams``).

@@ -1,16 +1,20 @@
 """Kernels of gossip-style failure detection (van Renesse, Minsky & Hayden 1998).
 
-The same rules as ``swarm.protocols.heartbeat.HeartbeatAgent``, over arrays. Tables are dense
-``n x n`` (row = observer, column = member): ``hb`` (int32 heartbeat counter, -1 = not in the
-list: forgotten), ``hb_next`` (what round t's gossip brought, committed at its end: C1) and
-``last`` (int32 round of the last increase of ``hb``). The send phase is the shared call
-phase (``swarm.protocols.calls.call_neighbours``: one double per partner, senders in node
-order), every call of kind ``GOSSIP``.
+The same rules as ``swarm.protocols.heartbeat.HeartbeatAgent``, over arrays. Tables are
+``(n, W)`` (row = observer, column = a member it tracks: ``swarm.protocols.membership``, full
+view ``W = n`` with column j = member j, or a partial view of the node's peers with its own
+entry last): ``hb`` (int32 heartbeat counter, -1 = not in the list: forgotten), ``hb_next``
+(what round t's gossip brought, committed at its end: C1) and ``last`` (int32 round of the
+last increase of ``hb``). The send phase is the shared call phase
+(``swarm.protocols.calls.call_neighbours`` over the node's peers: one double per partner,
+senders in node order), every call of kind ``GOSSIP``.
 """
 
 from __future__ import annotations
 
 from numba import njit
+
+from swarm.kernels.views import member_at, slot_of
 
 GOSSIP = 0  # a node's table of heartbeat counters (the members it holds alive)
 
@@ -23,37 +27,46 @@ N_TALLY = 4
 
 
 @njit(cache=True)
-def heartbeat_beat(live, hb, hb_next, last, t):
+def heartbeat_beat(live, hb, hb_next, last, t, partial):
     """Start of round t: every live node increments its own counter."""
+    width = hb.shape[1]
     for i in range(live.shape[0]):
         if live[i]:
-            hb[i, i] += 1
-            hb_next[i, i] = hb[i, i]
-            last[i, i] = t
+            c = width - 1 if partial else i
+            hb[i, c] += 1
+            hb_next[i, c] = hb[i, c]
+            last[i, c] = t
 
 
 @njit(cache=True)
-def heartbeat_receive(src, dst, hb, hb_next, last, t, t_fail, useful):
+def heartbeat_receive(src, dst, hb, hb_next, last, t, t_fail, useful, pindptr, pindices,
+                      partial):
     """Deliver gossip in batch order: the receiver takes, member by member, the larger of
     its counter and the sender's (as at the start of the round, ``hb``), for the members
-    the sender holds alive (in its list, increased within the last t_fail rounds). Useful:
-    some counter grew."""
-    n = hb.shape[0]
+    the sender holds alive (in its list, increased within the last t_fail rounds) and the
+    receiver tracks. Useful: some counter grew."""
+    width = hb.shape[1]
     for e in range(src.shape[0]):
         s = src[e]
         r = dst[e]
         grew = False
-        for j in range(n):
-            h = hb[s, j]
-            if h > hb_next[r, j] and t - last[s, j] < t_fail:
-                hb_next[r, j] = h
+        for c in range(width):
+            h = hb[s, c]
+            if h < 0 or t - last[s, c] >= t_fail:
+                continue
+            j = member_at(pindptr, pindices, partial, width, s, c)
+            if j < 0:
+                continue
+            rc = slot_of(pindptr, pindices, partial, width, r, j)
+            if rc >= 0 and h > hb_next[r, rc]:
+                hb_next[r, rc] = h
                 grew = True
         useful[e] = grew
 
 
 @njit(cache=True)
 def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, first_detect, first_dead,
-                     dead_count, tally):
+                     dead_count, tally, pindptr, pindices, partial):
     """End of round t, every entry of every live observer in one pass:
 
     - a counter that grew: ``hb = hb_next``, ``last = t`` (a forgotten member comes back);
@@ -67,6 +80,7 @@ def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, first_detect
     forgotten. The largest age is how close the detector is to a false detection (one at
     t_fail)."""
     n = live.shape[0]
+    width = hb.shape[1]
     agree = 0
     failed = 0
     oldest = 0
@@ -74,17 +88,20 @@ def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, first_detect
     for i in range(n):
         if not live[i]:
             continue
-        for j in range(n):
-            if hb_next[i, j] > hb[i, j]:
-                if hb[i, j] < 0:
+        for c in range(width):
+            j = member_at(pindptr, pindices, partial, width, i, c)
+            if j < 0:
+                continue
+            if hb_next[i, c] > hb[i, c]:
+                if hb[i, c] < 0:
                     tally[T_READDS] += 1
-                hb[i, j] = hb_next[i, j]
-                last[i, j] = t
+                hb[i, c] = hb_next[i, c]
+                last[i, c] = t
             if j == i:
                 continue
-            alive = hb[i, j] >= 0
+            alive = hb[i, c] >= 0
             if alive:
-                age = t - last[i, j]
+                age = t - last[i, c]
                 if live[j] and age > oldest:
                     oldest = age
                 if age >= t_fail:
@@ -97,8 +114,8 @@ def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, first_detect
                             first_detect[j] = t
                             first_dead[j] = t
                     if age >= t_cleanup:
-                        hb[i, j] = -1
-                        hb_next[i, j] = -1
+                        hb[i, c] = -1
+                        hb_next[i, c] = -1
                         tally[T_CLEANUPS] += 1
             if alive:
                 if live[j]:

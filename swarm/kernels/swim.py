@@ -1,11 +1,15 @@
 """Kernels of SWIM (Das, Gupta & Motivala 2002), with optional Lifeguard (Dadgar et al. 2018).
 
-The same rules as ``swarm.protocols.swim.SwimAgent``, over arrays. Membership views are dense
-``n x n`` tables (row = observer, column = member): ``view`` (int8 ALIVE / SUSPECT / DEAD),
-``inc`` (int32 incarnation), ``since`` (uint16: the round a suspicion started, modulo 2^16),
-``tx`` (uint8: transmissions left of the observer's update about the member) and, with
-Lifeguard, ``confirm`` (uint8: suspicions of the same incarnation heard since, counted per
-message, where memberlist counts distinct confirming nodes).
+The same rules as ``swarm.protocols.swim.SwimAgent``, over arrays. Membership views are
+``(n, W)`` tables (row = observer, column = a member it tracks, ``swarm.protocols.membership``:
+a full view has ``W = n`` and column j = member j; a partial view's columns are the node's
+peers, its own entry last): ``view`` (int8 ALIVE / SUSPECT / DEAD), ``inc`` (int32
+incarnation), ``since`` (uint16: the round a suspicion started, modulo 2^16), ``tx`` (uint8:
+transmissions left of the observer's update about the member) and, with Lifeguard,
+``confirm`` (uint8: suspicions of the same incarnation heard since, counted per message, where
+memberlist counts distinct confirming nodes). Every kernel that reads a view takes the view
+geometry ``pindptr, pindices, pcomplete, partial, width`` (``Views.args``): the peers (full
+view: the topology's neighbours) and the column <-> member mapping.
 
 Randomness, drawn by the caller with ``Generator.random(out=...)`` and consumed in order:
 
@@ -13,7 +17,10 @@ Randomness, drawn by the caller with ``Generator.random(out=...)`` and consumed 
   offset of its shuffled probe order); in a reconnect round a node with a member it holds
   dead then draws one double (which dead member to sync with);
 - end of phase 1: probers whose probe is unanswered, in node order, draw ``min(k + 1, d)``
-  doubles (``k + 1`` distinct neighbours, as ``choose_partners``) for their helpers.
+  doubles (``k + 1`` distinct peers, as ``choose_partners``) for their helpers;
+- accusations (``byzantine`` fault, behaviour ``accuse``; ``byzantine`` stream, start of the
+  round): each live accuser, in node order, draws one double (which of the live members it
+  tracks it accuses).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import numpy as np
 from numba import njit
 
 from swarm.kernels.spreading import choose_partners, degree, neighbour
+from swarm.kernels.views import member_at, slot_of, tracked_columns
 
 # status of a member in an observer's view (int8)
 ALIVE = 0
@@ -54,16 +62,18 @@ T_PROBES = 5  # probes sent
 T_PROBES_LIVE = 6  # ... of which the target was live
 T_FAILED_LIVE = 7  # ... and got no ack (direct or indirect) by the end of the period
 T_PROBED = 8  # distinct live members probed by at least one node in the period
-N_TALLY = 9
+T_ACCUSATIONS = 9  # false suspicions / deaths asserted by Byzantine accusers
+N_TALLY = 10
 
 SINCE_MASK = 0xFFFF
 
 
 @njit(cache=True, inline="always")
-def set_status(view, n_suspect, counts, live, r, m, status):
-    """view[r, m] = status, keeping n_suspect[r] (suspects in row r) and, for a live observer
-    r != m, ``counts[ALIVE or DEAD, m]`` (live observers holding m alive / dead) right."""
-    old = view[r, m]
+def set_status(view, n_suspect, counts, live, r, c, m, status):
+    """view[r, c] = status (column c of row r holds member m), keeping n_suspect[r] (suspects
+    in row r) and, for a live observer r != m, ``counts[ALIVE or DEAD, m]`` (live observers
+    holding m alive / dead) right."""
+    old = view[r, c]
     if old == SUSPECT and status != SUSPECT:
         n_suspect[r] -= 1
     elif old != SUSPECT and status == SUSPECT:
@@ -73,15 +83,22 @@ def set_status(view, n_suspect, counts, live, r, m, status):
             counts[old // 2, m] -= 1  # ALIVE -> row 0, DEAD -> row 1
         if status != SUSPECT:
             counts[status // 2, m] += 1
-    view[r, m] = status
+    view[r, c] = status
 
 
 @njit(cache=True, inline="always")
-def queue(tx, n_pending, r, m, limit):
-    """Observer r will piggyback its entry about m on its next ``limit`` messages."""
-    if tx[r, m] == 0:
+def queue(tx, n_pending, r, c, limit):
+    """Observer r will piggyback its entry in column c on its next ``limit`` messages."""
+    if tx[r, c] == 0:
         n_pending[r] += 1
-    tx[r, m] = limit
+    tx[r, c] = limit
+
+
+@njit(cache=True, inline="always")
+def holds(view, pindptr, pindices, partial, width, r, m, status):
+    """Whether observer r tracks member m and holds it ``status``."""
+    c = slot_of(pindptr, pindices, partial, width, r, m)
+    return c >= 0 and view[r, c] == status
 
 
 @njit(cache=True)
@@ -104,9 +121,11 @@ def stride(u, d):
 
 
 @njit(cache=True)
-def apply_update(view, inc, since, tx, confirm, n_suspect, counts, live, n_pending, health, r,
-                 m, s, x, t, limit, lifeguard, health_max, tally):
-    """Observer r hears "member m is s with incarnation x"; True if r's view changed.
+def apply_update(view, inc, since, tx, confirm, n_suspect, counts, live, n_pending, health,
+                 pindptr, pindices, partial, width, r, m, s, x, t, limit, lifeguard,
+                 health_max, tally):
+    """Observer r hears "member m is s with incarnation x"; True if r's view changed. A
+    member r does not track (partial view) is ignored.
 
     About itself (m == r): a suspicion or death with x >= own incarnation is refuted: the
     incarnation becomes x + 1, ALIVE, queued (Lifeguard: health + 1). About another member
@@ -115,45 +134,48 @@ def apply_update(view, inc, since, tx, confirm, n_suspect, counts, live, n_pendi
     incarnation is a confirmation, counted with Lifeguard), never DEAD; DEAD x overrides
     ALIVE / SUSPECT with x' <= x. An accepted update is queued for retransmission.
     """
+    c = slot_of(pindptr, pindices, partial, width, r, m)
     if m == r:
-        if s != ALIVE and x >= inc[r, r]:
-            inc[r, r] = x + 1
-            set_status(view, n_suspect, counts, live, r, r, ALIVE)
-            queue(tx, n_pending, r, r, limit)
+        if s != ALIVE and x >= inc[r, c]:
+            inc[r, c] = x + 1
+            set_status(view, n_suspect, counts, live, r, c, r, ALIVE)
+            queue(tx, n_pending, r, c, limit)
             tally[T_REFUTATIONS] += 1
             tally[T_CHANGES] += 1
             if lifeguard and health[r] < health_max:
                 health[r] += 1
             return True
         return False
-    cur = view[r, m]
-    cx = inc[r, m]
+    if c < 0:
+        return False
+    cur = view[r, c]
+    cx = inc[r, c]
     if s == ALIVE:
         if x <= cx:
             return False
     elif s == SUSPECT:
         if cur == SUSPECT and x == cx:
-            if lifeguard and confirm[r, m] < 255:
-                confirm[r, m] += 1
+            if lifeguard and confirm[r, c] < 255:
+                confirm[r, c] += 1
             return False
         if not ((cur == ALIVE and x >= cx) or (cur == SUSPECT and x > cx)):
             return False
-        since[r, m] = t & SINCE_MASK
+        since[r, c] = t & SINCE_MASK
         if lifeguard:
-            confirm[r, m] = 0
+            confirm[r, c] = 0
     else:
         if cur == DEAD or x < cx:
             return False
-    set_status(view, n_suspect, counts, live, r, m, s)
-    inc[r, m] = x
-    queue(tx, n_pending, r, m, limit)
+    set_status(view, n_suspect, counts, live, r, c, m, s)
+    inc[r, c] = x
+    queue(tx, n_pending, r, c, limit)
     tally[T_CHANGES] += 1
     return True
 
 
 @njit(cache=True)
-def swim_send_count(live, probe_pos, next_probe, view, snap_count, indptr, complete, t,
-                    lifeguard, gossip_nodes, reconnect):
+def swim_send_count(live, probe_pos, next_probe, view, snap_count, pindptr, pindices,
+                    pcomplete, partial, width, t, lifeguard, gossip_nodes, reconnect):
     """(messages at most, doubles) of the send phase."""
     n = live.shape[0]
     msgs = 0
@@ -161,7 +183,7 @@ def swim_send_count(live, probe_pos, next_probe, view, snap_count, indptr, compl
     for i in range(n):
         if not live[i]:
             continue
-        d = degree(indptr, complete, n, i)
+        d = degree(pindptr, pcomplete, n, i)
         if d > 0 and not (lifeguard and t < next_probe[i]):
             msgs += 1
             if probe_pos[i] == 0:
@@ -171,8 +193,9 @@ def swim_send_count(live, probe_pos, next_probe, view, snap_count, indptr, compl
             msgs += c
             doubles += c
         if reconnect:
-            for j in range(n):
-                if j != i and view[i, j] == DEAD:
+            for c in range(tracked_columns(pindptr, partial, n, i)):
+                if view[i, c] == DEAD and member_at(pindptr, pindices, partial, width, i,
+                                                    c) != i:
                     msgs += 1
                     doubles += 1
                     break
@@ -181,13 +204,14 @@ def swim_send_count(live, probe_pos, next_probe, view, snap_count, indptr, compl
 
 @njit(cache=True)
 def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view, snap_count,
-              sent, indptr, indices, complete, t, lifeguard, gossip_nodes, reconnect, u, src,
-              dst, kind, update):
-    """Live nodes in node order: the next target of the node's probe cycle (skipping members
-    it holds dead; a cycle that runs out skips the period); with ``gossip_nodes`` and
-    something to gossip, GOSSIP to that many distinct random neighbours (C2 draws) except
-    those it holds dead; then, in a reconnect round, a SYNC to a uniformly chosen member it
-    holds dead. Returns the number of messages."""
+              sent, pindptr, pindices, pcomplete, partial, width, t, lifeguard, gossip_nodes,
+              reconnect, u, src, dst, kind, update):
+    """Live nodes in node order: the next target of the node's probe cycle over its peers
+    (skipping members it holds dead; a cycle that runs out skips the period); with
+    ``gossip_nodes`` and something to gossip, GOSSIP to that many distinct random peers (C2
+    draws) except those it holds dead; then, in a reconnect round, a SYNC to a uniformly
+    chosen tracked member it holds dead. Returns the number of messages. (The peer of rank q
+    sits in column q of a partial view, in column = its id in a full one.)"""
     n = live.shape[0]
     chosen = np.empty(max(gossip_nodes, 1), np.int64)
     scratch = np.empty(max(gossip_nodes, 1), np.int64)
@@ -196,7 +220,7 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
     for i in range(n):
         if not live[i]:
             continue
-        d = degree(indptr, complete, n, i)
+        d = degree(pindptr, pcomplete, n, i)
         if d > 0 and not (lifeguard and t < next_probe[i]):
             s = probe_pos[i]
             if s == 0:
@@ -207,11 +231,15 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
             a = np.int64(probe_a[i])
             b = np.int64(probe_b[i])
             target = -1
+            tc = -1
             while s < d:
-                j = neighbour(indptr, indices, complete, i, (a * s + b) % d)
+                q = (a * s + b) % d
+                j = neighbour(pindptr, pindices, pcomplete, i, q)
+                c = q if partial else j
                 s += 1
-                if view[i, j] != DEAD:
+                if view[i, c] != DEAD:
                     target = j
+                    tc = c
                     break
             probe_pos[i] = s if s < d else 0
             if target >= 0:
@@ -219,7 +247,7 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
                 src[m] = i
                 dst[m] = target
                 kind[m] = PING
-                update[m] = snap_count[i] > 0 or (lifeguard and view[i, target] == SUSPECT)
+                update[m] = snap_count[i] > 0 or (lifeguard and view[i, tc] == SUSPECT)
                 sent[i] += 1
                 m += 1
         if gossip_nodes and snap_count[i] > 0:
@@ -227,8 +255,8 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
             choose_partners(u, pos, d, c, chosen, scratch)
             pos += c
             for q in range(c):
-                h = neighbour(indptr, indices, complete, i, chosen[q])
-                if view[i, h] == DEAD:
+                h = neighbour(pindptr, pindices, pcomplete, i, chosen[q])
+                if view[i, chosen[q] if partial else h] == DEAD:
                     continue
                 src[m] = i
                 dst[m] = h
@@ -237,17 +265,20 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
                 sent[i] += 1
                 m += 1
         if reconnect:
+            cols = tracked_columns(pindptr, partial, n, i)
             dead = 0
-            for j in range(n):
-                if j != i and view[i, j] == DEAD:
+            for c in range(cols):
+                if view[i, c] == DEAD and member_at(pindptr, pindices, partial, width, i,
+                                                    c) != i:
                     dead += 1
             if dead:
                 r = int(u[pos] * dead)
                 if r >= dead:
                     r = dead - 1
                 pos += 1
-                for j in range(n):
-                    if j != i and view[i, j] == DEAD:
+                for c in range(cols):
+                    j = member_at(pindptr, pindices, partial, width, i, c)
+                    if view[i, c] == DEAD and j != i:
                         if r == 0:
                             src[m] = i
                             dst[m] = j
@@ -265,7 +296,7 @@ def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm
                  counts, live, n_pending, health, snap_member, snap_status, snap_inc, snap_count,
                  probe_target, acked, sent, rec_prober, rec_target, rec_next, rec_head,
                  rec_tail, rec_used, limit, lifeguard, health_max, tally, useful, out_src,
-                 out_dst, out_kind, out_update):
+                 out_dst, out_kind, out_update, pindptr, pindices, pcomplete, partial, width):
     """Deliver a batch in order; write useful[0:m] and the replies; return their number.
 
     Every message first hands over its piggyback: the sender's snapshot of the round (SYNC
@@ -280,7 +311,6 @@ def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm
     for that target and not yet relayed; ACK_RELAY -> acked; SYNC -> SYNC_REPLY.
     ``rec_used[0]`` counts the relay records (rec_* arrays sized by the caller)."""
     nm = src.shape[0]
-    n = view.shape[0]
     r = 0
     for e in range(nm):
         s = src[e]
@@ -288,27 +318,34 @@ def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm
         k = kind[e]
         changed = False
         if k == SYNC or k == SYNC_REPLY:
-            for mm in range(n):
-                heard = view[s, mm]
+            for c in range(width):  # the sender's columns in order (own entry included)
+                mm = member_at(pindptr, pindices, partial, width, s, c)
+                if mm < 0:
+                    continue
+                heard = view[s, c]
                 if heard != ALIVE:
                     if mm != d:
                         continue  # third parties: only the sender's alive members
                     heard = SUSPECT  # about me: a death is taken as a suspicion, refuted
                 if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
-                                n_pending, health, d, mm, heard, inc[s, mm], t, limit,
-                                lifeguard, health_max, tally):
+                                n_pending, health, pindptr, pindices, partial, width, d, mm,
+                                heard, inc[s, c], t, limit, lifeguard, health_max, tally):
                     changed = True
         else:
             for q in range(snap_count[s]):
                 if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
-                                n_pending, health, d, snap_member[s, q], snap_status[s, q],
-                                snap_inc[s, q], t, limit, lifeguard, health_max, tally):
-                    changed = True
-            if lifeguard and (k == PING or k == PING_FWD) and view[s, d] == SUSPECT:
-                if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
-                                n_pending, health, d, d, SUSPECT, inc[s, d], t, limit,
+                                n_pending, health, pindptr, pindices, partial, width, d,
+                                snap_member[s, q], snap_status[s, q], snap_inc[s, q], t, limit,
                                 lifeguard, health_max, tally):
                     changed = True
+            if lifeguard and (k == PING or k == PING_FWD):
+                cs = slot_of(pindptr, pindices, partial, width, s, d)
+                if cs >= 0 and view[s, cs] == SUSPECT:
+                    if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
+                                    n_pending, health, pindptr, pindices, partial, width, d, d,
+                                    SUSPECT, inc[s, cs], t, limit, lifeguard, health_max,
+                                    tally):
+                        changed = True
         useful[e] = changed and update[e]
         if KIND_PHASE[k] != phase:
             continue
@@ -355,22 +392,24 @@ def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm
             out_dst[r] = to
             out_kind[r] = reply
             out_update[r] = (reply == SYNC_REPLY or snap_count[d] > 0
-                             or (lifeguard and reply == PING_FWD and view[d, to] == SUSPECT))
+                             or (lifeguard and reply == PING_FWD
+                                 and holds(view, pindptr, pindices, partial, width, d, to,
+                                           SUSPECT)))
             sent[d] += 1
             r += 1
     return r
 
 
 @njit(cache=True)
-def swim_helpers_count(live, probe_target, acked, indptr, complete, k):
+def swim_helpers_count(live, probe_target, acked, pindptr, pcomplete, k):
     """(PING_REQ messages at most, doubles) at the end of phase 1: every live prober without
-    an ack draws min(k + 1, d) candidate helpers."""
+    an ack draws min(k + 1, d) candidate helpers among its d peers."""
     n = live.shape[0]
     msgs = 0
     doubles = 0
     for i in range(n):
         if live[i] and probe_target[i] >= 0 and not acked[i]:
-            d = degree(indptr, complete, n, i)
+            d = degree(pindptr, pcomplete, n, i)
             c = k + 1 if k + 1 < d else d
             doubles += c
             msgs += k
@@ -378,10 +417,10 @@ def swim_helpers_count(live, probe_target, acked, indptr, complete, k):
 
 
 @njit(cache=True)
-def swim_helpers(live, probe_target, acked, view, snap_count, sent, indptr, indices,
-                 complete, k, u, at, src, dst, kind, update):
+def swim_helpers(live, probe_target, acked, view, snap_count, sent, pindptr, pindices,
+                 pcomplete, partial, k, u, at, src, dst, kind, update):
     """PING_REQs of unanswered probers (node order) into src/dst/kind/update from index
-    ``at``: of k + 1 distinct random neighbours, the first k that are neither the target nor
+    ``at``: of k + 1 distinct random peers, the first k that are neither the target nor
     held dead. Returns the new end index."""
     n = live.shape[0]
     chosen = np.empty(k + 1, np.int64)
@@ -391,7 +430,7 @@ def swim_helpers(live, probe_target, acked, view, snap_count, sent, indptr, indi
     for i in range(n):
         if not (live[i] and probe_target[i] >= 0 and not acked[i]):
             continue
-        d = degree(indptr, complete, n, i)
+        d = degree(pindptr, pcomplete, n, i)
         c = k + 1 if k + 1 < d else d
         choose_partners(u, pos, d, c, chosen, scratch)
         pos += c
@@ -399,8 +438,8 @@ def swim_helpers(live, probe_target, acked, view, snap_count, sent, indptr, indi
         for q in range(c):
             if taken == k:
                 break
-            h = neighbour(indptr, indices, complete, i, chosen[q])
-            if h == probe_target[i] or view[i, h] == DEAD:
+            h = neighbour(pindptr, pindices, pcomplete, i, chosen[q])
+            if h == probe_target[i] or view[i, chosen[q] if partial else h] == DEAD:
                 continue
             src[m] = i
             dst[m] = h
@@ -413,21 +452,24 @@ def swim_helpers(live, probe_target, acked, view, snap_count, sent, indptr, indi
 
 
 def padded(n):
-    """Columns of the ``tx`` table: n rounded up to a multiple of 8, so that a row can be read
-    as uint64 words (``swim_snapshot`` skips eight empty entries at a time)."""
+    """Columns of the ``tx`` table: the view width n rounded up to a multiple of 8, so that a
+    row can be read as uint64 words (``swim_snapshot`` skips eight empty entries at a
+    time)."""
     return (n + 7) // 8 * 8
 
 
 @njit(cache=True)
 def swim_snapshot(live, tx, tx_words, view, inc, n_pending, max_piggyback, snap_member,
-                  snap_status, snap_inc, snap_count):
+                  snap_status, snap_inc, snap_count, pindptr, pindices, partial):
     """Start of a round: what each live node piggybacks on its messages of the round — its
     queued entries with the most transmissions left (memberlist sends the least-sent
     broadcasts first), at most ``max_piggyback``, ties by member id; written in member order
     with the status and incarnation they have now. ``tx_words`` is ``tx`` seen as uint64
     (rows padded to a multiple of 8 columns, the padding 0): a word of 0 is eight entries with
-    nothing queued."""
+    nothing queued. Ties by column: by member id in a full view, peers before the own entry
+    in a partial one."""
     n = live.shape[0]
+    width = view.shape[1]
     words = tx_words.shape[1]
     hist = np.zeros(256, np.int64)
     for i in range(n):
@@ -441,7 +483,7 @@ def swim_snapshot(live, tx, tx_words, view, inc, n_pending, max_piggyback, snap_
             for q in range(words):
                 if tx_words[i, q] == 0:
                     continue
-                for j in range(8 * q, min(8 * q + 8, n)):
+                for j in range(8 * q, min(8 * q + 8, width)):
                     x = tx[i, j]
                     if x:
                         hist[x] += 1
@@ -457,14 +499,14 @@ def swim_snapshot(live, tx, tx_words, view, inc, n_pending, max_piggyback, snap_
         for q in range(words):
             if tx_words[i, q] == 0:
                 continue
-            for j in range(8 * q, min(8 * q + 8, n)):
+            for j in range(8 * q, min(8 * q + 8, width)):
                 x = tx[i, j]
                 if x == 0:
                     continue
                 if x > level or (x == level and room > 0):
                     if x == level:
                         room -= 1
-                    snap_member[i, c] = j
+                    snap_member[i, c] = member_at(pindptr, pindices, partial, width, i, j)
                     snap_status[i, c] = view[i, j]
                     snap_inc[i, c] = inc[i, j]
                     c += 1
@@ -487,7 +529,8 @@ def suspicion_timeout(c, t_min, t_max, k_expected):
 def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pending, health,
                 next_probe, probe_target, acked, sent, snap_member, snap_status, snap_inc,
                 snap_count, first_suspect, first_dead, t, limit, t_min, t_max, k_expected,
-                lifeguard, health_max, tally, probed, next_check):
+                lifeguard, health_max, tally, probed, next_check, pindptr, pindices, partial,
+                width):
     """End of round t (both paths):
 
     1. transmissions: each snapshot entry still current loses one transmission per message
@@ -512,7 +555,7 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pendin
         if c == 0 or sent[i] == 0:
             continue
         for q in range(c):
-            j = snap_member[i, q]
+            j = slot_of(pindptr, pindices, partial, width, i, snap_member[i, q])
             if view[i, j] == snap_status[i, q] and inc[i, j] == snap_inc[i, q] and tx[i, j]:
                 left = np.int64(tx[i, j]) - sent[i]
                 if left <= 0:
@@ -524,6 +567,7 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pendin
         j = probe_target[i]
         if not live[i] or j < 0:
             continue
+        cj = slot_of(pindptr, pindices, partial, width, i, j)
         tally[T_PROBES] += 1
         if live[j]:
             tally[T_PROBES_LIVE] += 1
@@ -538,12 +582,12 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pendin
                 tally[T_FAILED_LIVE] += 1
             if lifeguard and health[i] < health_max:
                 health[i] += 1
-            if view[i, j] == ALIVE:
-                set_status(view, n_suspect, counts, live, i, j, SUSPECT)
-                since[i, j] = t & SINCE_MASK
+            if view[i, cj] == ALIVE:
+                set_status(view, n_suspect, counts, live, i, cj, j, SUSPECT)
+                since[i, cj] = t & SINCE_MASK
                 if lifeguard:
-                    confirm[i, j] = 0
-                queue(tx, n_pending, i, j, limit)
+                    confirm[i, cj] = 0
+                queue(tx, n_pending, i, cj, limit)
                 tally[T_SUSPICIONS] += 1
                 tally[T_CHANGES] += 1
                 if not live[j] and first_suspect[j] < 0:
@@ -555,19 +599,20 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pendin
         if not live[i] or n_suspect[i] == 0 or t < next_check[i]:
             continue
         oldest = t + 1
-        for j in range(n):
-            if view[i, j] != SUSPECT:
+        for c in range(tracked_columns(pindptr, partial, n, i)):
+            if view[i, c] != SUSPECT:
                 continue
-            age = (t - np.int64(since[i, j])) & SINCE_MASK
+            j = member_at(pindptr, pindices, partial, width, i, c)
+            age = (t - np.int64(since[i, c])) & SINCE_MASK
             timeout = t_min
             if lifeguard:
-                timeout = suspicion_timeout(confirm[i, j], t_min, t_max, k_expected)
+                timeout = suspicion_timeout(confirm[i, c], t_min, t_max, k_expected)
             if age < timeout:
                 if t - age < oldest:
                     oldest = t - age
             else:
-                set_status(view, n_suspect, counts, live, i, j, DEAD)
-                queue(tx, n_pending, i, j, limit)
+                set_status(view, n_suspect, counts, live, i, c, j, DEAD)
+                queue(tx, n_pending, i, c, limit)
                 tally[T_DECLARATIONS] += 1
                 tally[T_CHANGES] += 1
                 if live[j]:
@@ -578,7 +623,7 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pendin
 
 
 @njit(cache=True)
-def member_counts(view, live, counts):
+def member_counts(view, live, counts, pindptr, pindices, partial, width):
     """From scratch: ``counts[0, j]`` / ``counts[1, j]`` = live observers i != j holding
     member j ALIVE / DEAD (``set_status`` keeps them up to date between live-set changes)."""
     n = live.shape[0]
@@ -586,7 +631,63 @@ def member_counts(view, live, counts):
     for i in range(n):
         if not live[i]:
             continue
-        for j in range(n):
-            v = view[i, j]
+        for c in range(tracked_columns(pindptr, partial, n, i)):
+            j = member_at(pindptr, pindices, partial, width, i, c)
+            v = view[i, c]
             if j != i and v != SUSPECT:
                 counts[v // 2, j] += 1
+
+
+@njit(cache=True)
+def swim_accuse_count(live, byzantine, code):
+    """Doubles the accusations of a round use: one per live accuser."""
+    total = 0
+    for i in range(live.shape[0]):
+        if live[i] and byzantine[i] == code:
+            total += 1
+    return total
+
+
+@njit(cache=True)
+def swim_accuse(live, byzantine, code, status, view, inc, since, tx, confirm, n_suspect,
+                counts, n_pending, pindptr, pindices, partial, width, u, t, limit, lifeguard,
+                tally):
+    """Start of round t, before the snapshot: every live node with ``byzantine == code``, in
+    node order, draws one double and picks with it one of the live members it tracks
+    (uniform among them, in column order; if there is none, the double is unused) and
+    asserts ``status`` (SUSPECT or DEAD) about it at the member's current incarnation, in its
+    own view, queued with fresh transmissions, so that it is piggybacked like any update
+    (``since`` = t, Lifeguard confirmations 0)."""
+    n = live.shape[0]
+    pos = 0
+    for i in range(n):
+        if not (live[i] and byzantine[i] == code):
+            continue
+        cols = tracked_columns(pindptr, partial, n, i)
+        targets = 0
+        for c in range(cols):
+            j = member_at(pindptr, pindices, partial, width, i, c)
+            if j != i and live[j]:
+                targets += 1
+        pos += 1
+        if targets == 0:
+            continue
+        r = int(u[pos - 1] * targets)
+        if r >= targets:
+            r = targets - 1
+        for c in range(cols):
+            j = member_at(pindptr, pindices, partial, width, i, c)
+            if j == i or not live[j]:
+                continue
+            if r > 0:
+                r -= 1
+                continue
+            own = width - 1 if partial else j
+            set_status(view, n_suspect, counts, live, i, c, j, status)
+            inc[i, c] = inc[j, own]
+            since[i, c] = t & SINCE_MASK
+            if lifeguard:
+                confirm[i, c] = 0
+            queue(tx, n_pending, i, c, limit)
+            tally[T_ACCUSATIONS] += 1
+            break

@@ -11,6 +11,8 @@ answers (``anti-entropy``, ``heartbeat``, ``averaging``, ``push-sum``, ``majorit
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from swarm.kernels.antientropy import store_count, store_send
@@ -22,9 +24,11 @@ __all__ = ["call_neighbours", "answers"]
 
 
 def call_neighbours(protocol: Protocol, state: SwarmState, rng: np.random.Generator,
-                    fanout: int, kind: int) -> Messages:
-    """The calls of one round, all of kind ``kind`` (``update`` set unless it is a PULL)."""
-    topo = protocol.topology
+                    fanout: int, kind: int, peers: Any = None) -> Messages:
+    """The calls of one round, all of kind ``kind`` (``update`` set unless it is a PULL),
+    to neighbours in ``peers`` (anything with ``indptr``, ``indices``, ``complete``, e.g. a
+    membership view's peers; default: the topology)."""
+    topo = protocol.topology if peers is None else peers
     total = store_count(state.live, topo.indptr, topo.complete, fanout)
     buf = protocol.buffer("send").reserve(total)
     uniforms = protocol.uniforms(rng, total)  # one double per pick, callers in node order

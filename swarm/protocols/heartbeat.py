@@ -1,10 +1,14 @@
 """Gossip-style failure detection: van Renesse, Minsky & Hayden, "A Gossip-Style Failure
 Detection Service", Middleware 1998.
 
-Every node keeps a list of members with a heartbeat counter each (row ``i`` of dense ``n x n``
-tables). Every round (one gossip interval) each live node increments its own counter and
-sends its list — the members it holds alive — to ``fanout`` random neighbours; a receiver
-keeps, member by member, the larger counter, and notes the round whenever a counter grows.
+Every node keeps a list of members with a heartbeat counter each (row ``i`` of ``(n, W)``
+tables, ``swarm.protocols.membership``: a full view of all n members, ``view_size = 0``, the
+default up to 10^4 nodes, 12 bytes per member per node; or a partial view of ``V`` peers,
+default 32 above 10^4 nodes, at most ``12 (V + 1) + 4 V`` bytes per node). Every round (one
+gossip interval) each live node increments its own counter and sends its list — the members
+it holds alive — to ``fanout`` random peers (its overlay neighbours with a full view, its
+view's members with a partial one); a receiver keeps, member by member, the larger counter
+for the members it tracks, and notes the round whenever a counter grows.
 A member whose counter has not grown for ``t_fail`` rounds is declared failed (and no longer
 gossiped); after ``t_cleanup`` rounds it is forgotten. A forgotten member is put back by any
 gossiped counter — which is why the paper asks for ``t_cleanup >= 2 t_fail``.
@@ -12,6 +16,12 @@ gossiped counter — which is why the paper asks for ``t_cleanup >= 2 t_fail``.
 Conventions (docs/protocols.md, ``heartbeat``): C1 (a message carries the sender's list as at
 the start of the round; what a node learns in round t it gossips from round t + 1) and C2.
 Detection times: ``swarm.theory.heartbeat_detection_pmf``.
+
+No Byzantine behaviour: the only lie open to a node is a counter, and the receivers keep the
+larger of the counters they hear, so a node can only make a member look *more* alive (a
+forged high counter — which would mask a crash until ``t_fail`` after the forged value stops
+growing) or not forward (censor). It cannot accuse: the absence of growth, which is what a
+declaration rests on, is observed by each node for itself.
 """
 
 from __future__ import annotations
@@ -31,9 +41,12 @@ from swarm.protocols.base import Protocol, check_fanout, fanout_param
 from swarm.protocols.calls import call_neighbours
 from swarm.protocols.membership import (
     Episodes,
+    Views,
     annotate_events,
     check_dense,
     membership_summary,
+    resolve_view_size,
+    view_size_param,
 )
 from swarm.state import SwarmState
 
@@ -69,6 +82,7 @@ class HeartbeatParams(ProtocolParams):
         None, min=0, max=10**7, units="rounds",
         help="run at least this many rounds, then stop once every view is accurate "
         "(none: t_cleanup, the detector's own time scale)")
+    view_size: int | None = view_size_param()
 
     def failure_rounds(self, nodes: int) -> tuple[int, int]:
         t_fail = self.t_fail if self.t_fail is not None else default_t_fail(nodes)
@@ -80,7 +94,7 @@ class HeartbeatParams(ProtocolParams):
 
     def check(self, nodes: int) -> None:
         check_fanout(self.fanout, nodes)
-        check_dense(self.name, nodes)
+        check_dense(self.name, nodes, self.view_size)
         t_fail, t_cleanup = self.failure_rounds(nodes)
         if t_cleanup < t_fail:
             raise ConfigError("protocol.t_cleanup", t_cleanup,
@@ -91,6 +105,13 @@ class HeartbeatParams(ProtocolParams):
 class HeartbeatAgent(NodeAgent):
     """The agent rule, one node at a time."""
 
+    def __init__(self, model: Any, idx: int) -> None:
+        super().__init__(model, idx)
+        views = model.protocol.views
+        if views.partial:  # gossip goes to the view's members
+            self.degree = views.degree(idx)
+            self._neighbours = views.peers(idx)
+
     def on_round(self, t: int) -> None:
         # the own counter was incremented by begin_round (shared by both paths)
         for partner in self.random_partners(self.model.protocol.params.fanout):
@@ -100,9 +121,12 @@ class HeartbeatAgent(NodeAgent):
         state, i, proto = self.model.state, self.idx, self.model.protocol
         t = state.round + 1
         theirs = state.hb[src]  # the sender's list at the start of the round (C1) ...
-        alive = t - state.last[src] < proto.t_fail  # ... of the members it holds alive
-        grew = alive & (theirs > state.hb_next[i])  # member by member, the larger counter
-        state.hb_next[i, grew] = theirs[grew]
+        alive = (t - state.last[src] < proto.t_fail) & (theirs >= 0)  # ... its alive members
+        mine = proto.views.cols(i, proto.views.row_members(src))  # my columns of them
+        ok = alive & (mine >= 0)  # ... that I track
+        cols, theirs = mine[ok], theirs[ok]
+        grew = theirs > state.hb_next[i, cols]  # member by member, the larger counter
+        state.hb_next[i, cols[grew]] = theirs[grew]
         return bool(grew.any())
 
 
@@ -123,12 +147,18 @@ class Heartbeat(Protocol):
 
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
         n = state.n
-        state.add("hb", np.zeros((n, n), np.int32))
-        state.add("hb_next", np.zeros((n, n), np.int32))
-        state.add("last", np.zeros((n, n), np.int32))
+        #: who tracks whom (full or partial views; a partial view's peers drawn from ``rng``)
+        self.views = views = Views(self.topology, resolve_view_size(self.params.view_size, n),
+                                   rng)
+        w = views.width
+        state.add("hb", np.zeros((n, w), np.int32))
+        state.add("hb_next", np.zeros((n, w), np.int32))
+        state.add("last", np.zeros((n, w), np.int32))
         self.episodes = Episodes(state)
         self._state_ref = state
         self._dead_count = np.zeros(n, np.int64)
+        #: live observers tracking each member (recomputed when the live set changes)
+        self.trackers = views.trackers(state.live, np.zeros(n, np.int64))
         self._row = self._metrics_row(1.0, 0, 0)
 
     def reset_nodes(self, state: SwarmState, nodes: np.ndarray) -> None:
@@ -140,30 +170,34 @@ class Heartbeat(Protocol):
 
     # -- kernel path -------------------------------------------------------------------------
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
-        # every live node sends its table to min(fanout, degree) distinct random neighbours
-        return call_neighbours(self, state, rng, self.params.fanout, GOSSIP)
+        # every live node sends its table to min(fanout, degree) distinct random peers
+        return call_neighbours(self, state, rng, self.params.fanout, GOSSIP, self.views)
 
     def receive(
         self, state: SwarmState, msgs: Messages, phase: int
     ) -> tuple[Messages | None, np.ndarray]:
         buf = self.buffer(phase).reserve(len(msgs))
         useful = buf.flag[:len(msgs)]
+        v = self.views
         k.heartbeat_receive(msgs.src, msgs.dst, state.hb, state.hb_next, state.last,
-                            state.round + 1, self.t_fail, useful)
+                            state.round + 1, self.t_fail, useful, v.indptr, v.indices,
+                            v.partial)
         return None, useful
 
     # -- both paths --------------------------------------------------------------------------
     def begin_round(self, state: SwarmState, t: int) -> None:
-        self.episodes.begin(state, t)
+        if self.episodes.begin(state, t):
+            self.views.trackers(state.live, self.trackers)
         self.tally.fill(0)
-        k.heartbeat_beat(state.live, state.hb, state.hb_next, state.last, t)
+        k.heartbeat_beat(state.live, state.hb, state.hb_next, state.last, t, self.views.partial)
 
     def end_round(self, state: SwarmState, t: int) -> None:
         agree, failed, oldest = k.heartbeat_commit(
             state.live, state.hb, state.hb_next, state.last, t, self.t_fail, self.t_cleanup,
-            state.first_detect, state.first_dead, self._dead_count, self.tally)
-        Episodes.record_all_dead(state, self._dead_count, t)
-        pairs = state.n_live * (state.n - 1)
+            state.first_detect, state.first_dead, self._dead_count, self.tally,
+            self.views.indptr, self.views.indices, self.views.partial)
+        Episodes.record_all_dead(state, self._dead_count, self.trackers, t)
+        pairs = int(self.trackers.sum())
         self._row = self._metrics_row(agree / pairs if pairs else 1.0, failed, oldest)
 
     def _metrics_row(self, agreement: float, failed: int, oldest: int) -> dict[str, Any]:

@@ -1,14 +1,18 @@
 """SWIM: scalable weakly-consistent infection-style membership (Das, Gupta & Motivala 2002),
 with memberlist's named profiles and optional Lifeguard (Dadgar, Phillips & Currey 2018).
 
-One round is one protocol period. Every live node keeps a full view of the members (row
-``i`` of ``n x n`` arrays: status ALIVE / SUSPECT / DEAD and incarnation). In a period
-(details and conventions in docs/protocols.md, ``swim``):
+One round is one protocol period. Every live node keeps a view of the members it tracks (row
+``i`` of ``(n, W)`` arrays: status ALIVE / SUSPECT / DEAD and incarnation): a full view of
+all n members (``view_size = 0``, the default up to 10^4 nodes: 8 bytes per member per node)
+or a partial view of ``V`` peers (``view_size = V``, default 32 above 10^4 nodes: at most
+``8 (V + 1) + 4 V`` bytes per node), ``swarm.protocols.membership``. Its **peers** are whom
+it probes and asks for help: its overlay neighbours with a full view, its view's members with
+a partial one. In a period (details and conventions in docs/protocols.md, ``swim``):
 
 - phase 0: each node pings the next member of its probe cycle (round-robin over a shuffled
-  order of its neighbours, members it holds dead skipped; reshuffled every cycle);
+  order of its peers, members it holds dead skipped; reshuffled every cycle);
 - phase 1: the target acks; **timeout** = no ack by the end of phase 1: the prober sends
-  ping-req to ``k`` random neighbours (helpers);
+  ping-req to ``k`` random peers (helpers);
 - phases 2-5: helper pings the target, the target acks the helper, the helper relays the ack;
 - end of the period: a probe without any ack makes the prober suspect the target (if it held
   it alive); a suspicion not refuted within the suspicion timeout becomes a death.
@@ -18,7 +22,16 @@ each sent ``retransmit_mult * ceil(log10(n + 1))`` times (memberlist's limit). A
 hears it is suspected (or dead) refutes with a higher incarnation. Precedence of updates:
 ``swarm.kernels.swim.apply_update``. With ``reconnect_every`` a node periodically reconnects
 to a member it holds dead (Serf's reconnect, with a reduced push/pull: alive members and
-each side's own entry), which is what merges the two sides after a partition heals.
+each side's own entry), which is what merges the two sides after a partition heals. An
+update about a member the receiver does not track (partial view) is ignored.
+
+Byzantine ``accuse`` (the ``byzantine`` fault): each period an accuser asserts ``accuse``
+(SUSPECT, or DEAD) about a random live member of its view at that member's current
+incarnation and gossips it like any update (``swarm.kernels.swim.swim_accuse``). A suspicion
+is refuted by the accused (it raises its incarnation) if it hears of it within the suspicion
+timeout; a death is accepted at once by everyone who hears it, who stop probing the member —
+it is undone only if the accused hears of its own death (an ack from a node that accepted it,
+a reconnect) and refutes it with a higher incarnation.
 """
 
 from __future__ import annotations
@@ -31,15 +44,19 @@ import numpy as np
 
 from swarm.config import ProtocolParams, param
 from swarm.errors import ConfigError
+from swarm.faults.byzantine import ACCUSE
 from swarm.kernels import swim as k
 from swarm.messages import Messages
 from swarm.model import NodeAgent
 from swarm.protocols.base import Protocol
 from swarm.protocols.membership import (
     Episodes,
+    Views,
     annotate_events,
     check_dense,
     membership_summary,
+    resolve_view_size,
+    view_size_param,
 )
 from swarm.state import SwarmState
 
@@ -124,13 +141,19 @@ class SwimParams(ProtocolParams):
     min_periods: int = param(10, min=0, max=10**7, units="periods",
                              help="run at least this many periods; then stop once every view "
                              "is accurate and nothing is left to gossip")
+    view_size: int | None = view_size_param()
+    accuse: str = param("suspect", choices=("suspect", "dead"),
+                        help="byzantine fault, behaviour accuse: what an accuser asserts "
+                        "about a live member each period (a suspicion, refuted if the member "
+                        "hears of it in time, or a death, which the member can only refute "
+                        "once it hears of it)")
 
     def knob(self, name: str) -> int:
         value = getattr(self, name)
         return SWIM_PROFILES[self.profile][name] if value is None else value
 
     def check(self, nodes: int) -> None:
-        check_dense(self.name, nodes)
+        check_dense(self.name, nodes, self.view_size)
         t_max = self.suspicion_timeouts(nodes)[1]
         if t_max >= 2**15:
             raise ConfigError("protocol.suspicion_max_timeout_mult",
@@ -151,6 +174,18 @@ class SwimParams(ProtocolParams):
 class SwimAgent(NodeAgent):
     """The agent rule: SWIM one node at a time (the readable specification)."""
 
+    def __init__(self, model: Any, idx: int) -> None:
+        super().__init__(model, idx)
+        views = model.protocol.views
+        if views.partial:  # probes, helpers and gossip go to the view's members
+            self.degree = views.degree(idx)
+            self._neighbours = views.peers(idx)
+
+    def holds(self, m: int, status: int) -> bool:
+        """Whether this node tracks member m and holds it ``status``."""
+        c = self.model.protocol.views.col(self.idx, m)
+        return c >= 0 and int(self.model.state.view[self.idx, c]) == status
+
     def send(self, dst: int, kind: int, update: bool | None = None) -> None:
         """Every message piggybacks this node's updates of the round (SYNC / SYNC_REPLY: the
         members it holds alive and its entry of the receiver, read at delivery)."""
@@ -159,44 +194,48 @@ class SwimAgent(NodeAgent):
         proto = self.model.protocol
         carries = (kind in (SYNC, SYNC_REPLY) or bool(state.snap_count[i] > 0)
                    or (proto.lifeguard and kind in (PING, PING_FWD)
-                       and state.view[i, dst] == SUSPECT))  # the buddy system
+                       and self.holds(dst, SUSPECT)))  # the buddy system
         super().send(dst, kind, carries)
 
     # -- the update rules -------------------------------------------------------------------
     def hear(self, m: int, s: int, x: int) -> bool:
-        """This node hears "member m is s with incarnation x"; True if its view changed."""
+        """This node hears "member m is s with incarnation x"; True if its view changed.
+        About a member it does not track (partial view): nothing."""
         proto, state, i = self.model.protocol, self.model.state, self.idx
         view, inc = state.view, state.inc
+        c = proto.views.col(i, m)
         if m == i:  # about me: refute a suspicion or death
-            if s != ALIVE and x >= inc[i, i]:
-                inc[i, i] = x + 1
-                proto.set_status(state, i, i, ALIVE)
-                proto.queue(state, i, i)
+            if s != ALIVE and x >= inc[i, c]:
+                inc[i, c] = x + 1
+                proto.set_status(state, i, c, i, ALIVE)
+                proto.queue(state, i, c)
                 proto.tally[k.T_REFUTATIONS] += 1
                 proto.tally[k.T_CHANGES] += 1
                 if proto.lifeguard and state.health[i] < proto.health_max:
                     state.health[i] += 1
                 return True
             return False
-        cur, cx = int(view[i, m]), int(inc[i, m])
+        if c < 0:
+            return False
+        cur, cx = int(view[i, c]), int(inc[i, c])
         if s == ALIVE:
             if x <= cx:
                 return False
         elif s == SUSPECT:
             if cur == SUSPECT and x == cx:  # a confirmation of my suspicion
-                if proto.lifeguard and state.confirm[i, m] < 255:
-                    state.confirm[i, m] += 1
+                if proto.lifeguard and state.confirm[i, c] < 255:
+                    state.confirm[i, c] += 1
                 return False
             if not ((cur == ALIVE and x >= cx) or (cur == SUSPECT and x > cx)):
                 return False
-            state.since[i, m] = (state.round + 1) & k.SINCE_MASK
+            state.since[i, c] = (state.round + 1) & k.SINCE_MASK
             if proto.lifeguard:
-                state.confirm[i, m] = 0
+                state.confirm[i, c] = 0
         elif cur == DEAD or x < cx:
             return False
-        proto.set_status(state, i, m, s)
-        inc[i, m] = x
-        proto.queue(state, i, m)
+        proto.set_status(state, i, c, m, s)
+        inc[i, c] = x
+        proto.queue(state, i, c)
         proto.tally[k.T_CHANGES] += 1
         return True
 
@@ -214,7 +253,7 @@ class SwimAgent(NodeAgent):
             while s < d:
                 j = self.neighbour((a * s + b) % d)
                 s += 1
-                if state.view[i, j] != DEAD:
+                if not self.holds(j, DEAD):
                     target = j
                     break
             state.probe_pos[i] = s if s < d else 0
@@ -223,11 +262,11 @@ class SwimAgent(NodeAgent):
                 self.send(target, PING)
         if proto.params.gossip_nodes and state.snap_count[i] > 0:
             for h in self.random_partners(proto.params.gossip_nodes):
-                if state.view[i, h] != DEAD:
+                if not self.holds(h, DEAD):
                     self.send(h, GOSSIP)
         if proto.reconnect_round(t):
             row = state.view[i]
-            dead = [j for j in np.flatnonzero(row == DEAD).tolist() if j != i]
+            dead = [j for c, j in proto.views.tracked(i) if row[c] == DEAD]
             if dead:
                 r = min(int(self.model.draw() * len(dead)), len(dead) - 1)
                 self.send(dead[r], SYNC)
@@ -236,19 +275,24 @@ class SwimAgent(NodeAgent):
         proto, state, i = self.model.protocol, self.model.state, self.idx
         changed = False
         if kind in (SYNC, SYNC_REPLY):
-            for m in range(state.n):  # the sender's alive members, and what it holds of me
-                heard = int(state.view[src, m])
+            # the sender's alive members, and what it holds of me, column by column
+            for c, m in enumerate(proto.views.row_members(src).tolist()):
+                if m < 0:
+                    continue
+                heard = int(state.view[src, c])
                 if heard != ALIVE:
                     if m != i:
                         continue
                     heard = SUSPECT  # a death of me is refuted like a suspicion
-                changed |= self.hear(m, heard, int(state.inc[src, m]))
+                changed |= self.hear(m, heard, int(state.inc[src, c]))
         else:
             for q in range(int(state.snap_count[src])):
                 changed |= self.hear(int(state.snap_member[src, q]),
                                      int(state.snap_status[src, q]), int(state.snap_inc[src, q]))
-            if proto.lifeguard and kind in (PING, PING_FWD) and state.view[src, i] == SUSPECT:
-                changed |= self.hear(i, SUSPECT, int(state.inc[src, i]))
+            if proto.lifeguard and kind in (PING, PING_FWD):
+                cs = proto.views.col(src, i)
+                if cs >= 0 and state.view[src, cs] == SUSPECT:
+                    changed |= self.hear(i, SUSPECT, int(state.inc[src, cs]))
         if k.KIND_PHASE[kind] != self.model.driver.phase:
             return changed and update  # a late message (latency): its gossip only
         if kind == PING:
@@ -284,7 +328,7 @@ class SwimAgent(NodeAgent):
             return
         kk = self.model.protocol.k
         helpers = [h for h in self.random_partners(kk + 1)
-                   if h != target and state.view[i, h] != DEAD][:kk]
+                   if h != target and not self.holds(h, DEAD)][:kk]
         for h in helpers:
             self.send(h, PING_REQ)
 
@@ -298,7 +342,9 @@ class Swim(Protocol):
     max_phases = 6  # ping, ack, ping-req, forwarded ping, ack to the helper, relayed ack
     phase_timers = True
     metric_names = ("agreement", "suspects", "probes", "probes_live", "probed", "failed_live",
-                    "suspicions", "refutations", "declarations", "false_positives")
+                    "suspicions", "refutations", "declarations", "false_positives",
+                    "accusations", "false_dead")
+    byzantine_behaviours = ("accuse",)
 
     def __init__(self, params: Any, topology: Any) -> None:
         super().__init__(params, topology)
@@ -324,14 +370,23 @@ class Swim(Protocol):
         self._rng: np.random.Generator | None = None
         self._row: dict[str, Any] = {}
 
+    def _recount(self, state: SwarmState) -> None:
+        k.member_counts(state.view, state.live, self.counts, *self._pview())
+        self.views.trackers(state.live, self.trackers)
+
+    def _pview(self) -> tuple[Any, ...]:
+        """(pindptr, pindices, partial, width): the view geometry without ``pcomplete``."""
+        v = self.views
+        return v.indptr, v.indices, v.partial, v.width
+
     def reconnect_round(self, t: int) -> bool:
         return self.reconnect_every > 0 and t % self.reconnect_every == 0
 
     # -- shared helpers of the agent rule (the kernels have their own) ---------------------
-    def set_status(self, state: SwarmState, r: int, m: int, status: int) -> None:
-        """view[r, m] = status, keeping the suspect count of row r and the live observers
-        holding m alive / dead (``self.counts``) right."""
-        old = int(state.view[r, m])
+    def set_status(self, state: SwarmState, r: int, c: int, m: int, status: int) -> None:
+        """view[r, c] = status (column c of row r: member m), keeping the suspect count of
+        row r and the live observers holding m alive / dead (``self.counts``) right."""
+        old = int(state.view[r, c])
         if old == SUSPECT and status != SUSPECT:
             state.n_suspect[r] -= 1
         elif old != SUSPECT and status == SUSPECT:
@@ -341,22 +396,26 @@ class Swim(Protocol):
                 self.counts[old // 2, m] -= 1  # ALIVE: row 0, DEAD: row 1
             if status != SUSPECT:
                 self.counts[status // 2, m] += 1
-        state.view[r, m] = status
+        state.view[r, c] = status
 
-    def queue(self, state: SwarmState, r: int, m: int) -> None:
-        if state.tx[r, m] == 0:
+    def queue(self, state: SwarmState, r: int, c: int) -> None:
+        if state.tx[r, c] == 0:
             state.n_pending[r] += 1
-        state.tx[r, m] = self.limit
+        state.tx[r, c] = self.limit
 
     # -- state -------------------------------------------------------------------------------
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
         n, p = state.n, self.params.max_piggyback
-        state.add("view", np.full((n, n), ALIVE, np.int8))
-        state.add("inc", np.zeros((n, n), np.int32))
-        state.add("since", np.zeros((n, n), np.uint16))
-        tx = state.add("tx", np.zeros((n, k.padded(n)), np.uint8))
+        #: who tracks whom (full or partial views; a partial view's peers drawn from ``rng``)
+        self.views = views = Views(self.topology, resolve_view_size(self.params.view_size, n),
+                                   rng)
+        w = views.width
+        state.add("view", np.full((n, w), ALIVE, np.int8))
+        state.add("inc", np.zeros((n, w), np.int32))
+        state.add("since", np.zeros((n, w), np.uint16))
+        tx = state.add("tx", np.zeros((n, k.padded(w)), np.uint8))
         self._tx_words = tx.view(np.uint64)
-        state.add("confirm", np.zeros((n, n if self.lifeguard else 0), np.uint8))
+        state.add("confirm", np.zeros((n, w if self.lifeguard else 0), np.uint8))
         for name in ("n_suspect", "n_pending", "health", "next_probe", "probe_pos", "probe_a",
                      "probe_b", "sent", "snap_count"):
             state.add(name, np.zeros(n, np.int32))
@@ -370,13 +429,15 @@ class Swim(Protocol):
         #: live observers holding each member ALIVE (row 0) / DEAD (row 1), kept up to date
         #: by set_status on both paths, recomputed when the live set changes
         self.counts = np.zeros((2, n), np.int64)
-        k.member_counts(state.view, state.live, self.counts)
+        #: live observers tracking each member (the ground truth's denominator)
+        self.trackers = np.zeros(n, np.int64)
+        self._recount(state)
         self._probed = np.zeros(n, np.bool_)
         #: per row, the first round a suspicion in it can time out (swim_commit)
         self._next_check = np.zeros(n, np.int64)
         self._rec_head = np.full(n, -1, np.int32)
         self._rec_tail = np.full(n, -1, np.int32)
-        self._row = self._metrics_row(state, agreement=1.0, suspects=0)
+        self._row = self._metrics_row(state, agreement=1.0, suspects=0, false_dead=0)
 
     def reset_nodes(self, state: SwarmState, nodes: np.ndarray) -> None:
         """A node restarted without its state: every member alive at incarnation 0 in its
@@ -391,20 +452,18 @@ class Swim(Protocol):
 
     # -- kernel path -------------------------------------------------------------------------
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
-        topo = self.topology
         self._rng = rng
         reconnect = self.reconnect_round(t)
         gossip = self.params.gossip_nodes
         total, doubles = k.swim_send_count(state.live, state.probe_pos, state.next_probe,
-                                           state.view, state.snap_count, topo.indptr,
-                                           topo.complete, t, self.lifeguard, gossip, reconnect)
+                                           state.view, state.snap_count, *self.views.args, t,
+                                           self.lifeguard, gossip, reconnect)
         buf = self.buffer("send").reserve(total)
         u = self.uniforms(rng, doubles)
         m = k.swim_send(state.live, state.probe_pos, state.probe_a, state.probe_b,
                         state.probe_target, state.next_probe, state.view, state.snap_count,
-                        state.sent, topo.indptr, topo.indices, topo.complete, t,
-                        self.lifeguard, gossip, reconnect, u, buf.src, buf.dst, buf.kind,
-                        buf.update)
+                        state.sent, *self.views.args, t, self.lifeguard, gossip, reconnect,
+                        u, buf.src, buf.dst, buf.kind, buf.update)
         return buf.view(m)
 
     def _records(self, size: int) -> None:
@@ -429,21 +488,21 @@ class Swim(Protocol):
             state.probe_target, state.acked, state.sent, rec["prober"], rec["target"],
             rec["next"], self._rec_head, self._rec_tail, self._rec_used, self.limit,
             self.lifeguard, self.health_max, self.tally, buf.flag, buf.src, buf.dst, buf.kind,
-            buf.update,
+            buf.update, *self.views.args,
         )
         useful = buf.flag[:nm]
         if phase == 1:
-            topo = self.topology
+            v = self.views
             _, doubles = k.swim_helpers_count(state.live, state.probe_target, state.acked,
-                                              topo.indptr, topo.complete, self.k)
+                                              v.indptr, v.complete, self.k)
             if doubles:
                 if self._rng is None:
                     raise RuntimeError("swim: receive before send (no protocol stream)")
                 u = self.uniforms(self._rng, doubles)
                 r = k.swim_helpers(state.live, state.probe_target, state.acked, state.view,
-                                   state.snap_count, state.sent, topo.indptr, topo.indices,
-                                   topo.complete, self.k, u, r, buf.src, buf.dst, buf.kind,
-                                   buf.update)
+                                   state.snap_count, state.sent, v.indptr, v.indices,
+                                   v.complete, v.partial, self.k, u, r, buf.src, buf.dst,
+                                   buf.kind, buf.update)
         if phase == self.max_phases - 1:
             return None, useful
         return buf.view(r), useful
@@ -451,7 +510,7 @@ class Swim(Protocol):
     # -- both paths --------------------------------------------------------------------------
     def begin_round(self, state: SwarmState, t: int) -> None:
         if self.episodes.begin(state, t):
-            k.member_counts(state.view, state.live, self.counts)
+            self._recount(state)
         state.probe_target.fill(-1)
         state.acked.fill(False)
         state.sent.fill(0)
@@ -459,9 +518,24 @@ class Swim(Protocol):
         self.relays.clear()
         self._rec_head.fill(-1)
         self._rec_used[0] = 0
+        self._accuse(state, t)
         k.swim_snapshot(state.live, state.tx, self._tx_words, state.view, state.inc,
                         state.n_pending, self.params.max_piggyback, state.snap_member,
-                        state.snap_status, state.snap_inc, state.snap_count)
+                        state.snap_status, state.snap_inc, state.snap_count,
+                        self.views.indptr, self.views.indices, self.views.partial)
+
+    def _accuse(self, state: SwarmState, t: int) -> None:
+        """Byzantine accusers (``swarm.kernels.swim.swim_accuse``), from the ``byzantine``
+        stream: shared by both paths, like the snapshot, before it."""
+        accusers = k.swim_accuse_count(state.live, state.byzantine, ACCUSE)
+        if not accusers:
+            return
+        u = self.streams["byzantine"].random(accusers)
+        status = DEAD if self.params.accuse == "dead" else SUSPECT
+        k.swim_accuse(state.live, state.byzantine, ACCUSE, status, state.view, state.inc,
+                      state.since, state.tx, state.confirm, state.n_suspect, self.counts,
+                      state.n_pending, *self._pview(), u, t, self.limit, self.lifeguard,
+                      self.tally)
 
     def end_round(self, state: SwarmState, t: int) -> None:
         k.swim_commit(
@@ -470,18 +544,23 @@ class Swim(Protocol):
             state.probe_target, state.acked, state.sent, state.snap_member, state.snap_status,
             state.snap_inc, state.snap_count, state.first_detect, state.first_dead, t,
             self.limit, self.t_min, self.t_max, self.k_expected, self.lifeguard,
-            self.health_max, self.tally, self._probed, self._next_check,
+            self.health_max, self.tally, self._probed, self._next_check, *self._pview(),
         )
         live = state.live
         alive, dead = self.counts
-        agree = int(alive[live].sum() + dead[~live].sum()) if state.n_live < state.n \
-            else int(alive.sum())
-        Episodes.record_all_dead(state, dead, t)
-        pairs = state.n_live * (state.n - 1)
+        if state.n_live < state.n:
+            agree = int(alive[live].sum() + dead[~live].sum())
+            false_dead = int(dead[live].sum())
+        else:
+            agree, false_dead = int(alive.sum()), int(dead.sum())
+        Episodes.record_all_dead(state, dead, self.trackers, t)
+        pairs = int(self.trackers.sum())
         suspects = int(state.n_suspect[live].sum())
-        self._row = self._metrics_row(state, agree / pairs if pairs else 1.0, suspects)
+        self._row = self._metrics_row(state, agree / pairs if pairs else 1.0, suspects,
+                                      false_dead)
 
-    def _metrics_row(self, state: SwarmState, agreement: float, suspects: int) -> dict[str, Any]:
+    def _metrics_row(self, state: SwarmState, agreement: float, suspects: int,
+                     false_dead: int) -> dict[str, Any]:
         tally = self.tally.tolist()
         return {
             "agreement": float(agreement), "suspects": int(suspects),
@@ -490,6 +569,7 @@ class Swim(Protocol):
             "failed_live": tally[k.T_FAILED_LIVE], "suspicions": tally[k.T_SUSPICIONS],
             "refutations": tally[k.T_REFUTATIONS], "declarations": tally[k.T_DECLARATIONS],
             "false_positives": tally[k.T_FALSE_POS],
+            "accusations": tally[k.T_ACCUSATIONS], "false_dead": int(false_dead),
         }
 
     def round_metrics(self, state: SwarmState) -> dict[str, Any]:
@@ -500,10 +580,9 @@ class Swim(Protocol):
 
     def node_codes(self, state: SwarmState) -> np.ndarray:
         """Per node: 2 if some live node holds it DEAD, else 1 if some live node suspects it
-        (not every other live node holds it ALIVE), else 0."""
+        (not every live node tracking it holds it ALIVE), else 0."""
         alive, dead = self.counts
-        others = state.n_live - state.live.astype(np.int64)
-        codes = (alive < others).astype(np.uint8)
+        codes = (alive < self.trackers).astype(np.uint8)
         codes[dead > 0] = 2
         return codes
 

@@ -13,8 +13,14 @@ from swarm import Scenario
 from swarm.errors import ConfigError
 from swarm.kernels import swim as ks
 from swarm.model import SwarmModel
-from swarm.protocols.membership import MAX_DENSE_NODES
+from swarm.protocols.membership import (
+    DEFAULT_VIEW_SIZE,
+    MAX_DENSE_NODES,
+    Views,
+    resolve_view_size,
+)
 from swarm.protocols.swim import SWIM_PROFILES, SwimParams
+from swarm.topology import BarabasiAlbert, Topology
 
 
 def swim(nodes: int = 100, seed: int = 1, max_rounds: int = 60, **extra) -> Scenario:
@@ -46,12 +52,19 @@ def test_memberlist_retransmit_limit_and_suspicion_timeout(n, lan_limit, t_min):
     assert lo == pytest.approx(t_min) and hi == pytest.approx(6 * t_min)
 
 
-def test_dense_views_are_bounded_with_a_clear_error():
+def test_full_views_are_bounded_with_a_clear_error_pointing_to_partial_views():
     for name in ("swim", "heartbeat"):
         with pytest.raises(ConfigError) as err:
-            Scenario.from_dict({"nodes": MAX_DENSE_NODES + 1, "protocol": name})
+            Scenario.from_dict({"nodes": MAX_DENSE_NODES + 1, "protocol": name,
+                                "protocol.view_size": 0})
         assert err.value.field == "nodes" and err.value.value == MAX_DENSE_NODES + 1
-        assert "at most 10000" in str(err.value)
+        assert "at most 10000" in str(err.value) and "protocol.view_size" in str(err.value)
+        with pytest.raises(ConfigError, match=r"protocol.view_size = 1"):
+            Scenario.from_dict({"nodes": 50, "protocol": name, "protocol.view_size": 1})
+        # left at none: a full view up to MAX_DENSE_NODES, a partial one above
+        assert resolve_view_size(None, MAX_DENSE_NODES) == 0
+        assert resolve_view_size(None, MAX_DENSE_NODES + 1) == DEFAULT_VIEW_SIZE
+        Scenario.from_dict({"nodes": MAX_DENSE_NODES + 1, "protocol": name})
 
 
 def test_bad_knobs_name_field_value_and_range():
@@ -75,6 +88,8 @@ def test_stride_gives_a_permutation_of_every_rank(d):
 
 
 A, S, D = ks.ALIVE, ks.SUSPECT, ks.DEAD
+#: the kernels' view geometry of a full view (pindptr, pindices, partial), width = n
+FULL_VIEW = (np.zeros(0, np.int64), np.zeros(0, np.int32), False)
 
 
 @pytest.mark.parametrize("cur, cx, s, x, changed, after", [
@@ -98,7 +113,7 @@ def test_update_precedence_table(cur, cx, s, x, changed, after):
             np.zeros((n, 0), np.uint8), n_suspect, np.zeros((2, n), np.int64),
             np.ones(n, np.bool_), np.zeros(n, np.int32), np.zeros(n, np.int32))
     tally = np.zeros(ks.N_TALLY, np.int64)
-    got = ks.apply_update(view, inc, *args, 0, 1, s, x, 7, 5, False, 7, tally)
+    got = ks.apply_update(view, inc, *args, *FULL_VIEW, n, 0, 1, s, x, 7, 5, False, 7, tally)
     assert got == changed
     assert (view[0, 1], inc[0, 1]) == after
     assert n_suspect[0] == (1 if after[0] == S else 0)
@@ -122,8 +137,9 @@ def test_a_node_refutes_a_suspicion_or_death_about_itself():
     rest = (np.zeros((n, n), np.uint16), np.zeros((n, n), np.uint8),
             np.zeros((n, 0), np.uint8), np.zeros(n, np.int32), np.zeros((2, n), np.int64),
             np.ones(n, np.bool_), np.zeros(n, np.int32), np.zeros(n, np.int32))
-    assert not ks.apply_update(view, inc, *rest, 1, 1, S, 3, 1, 2, False, 7, tally)
-    assert ks.apply_update(view, inc, *rest, 1, 1, D, 4, 1, 2, False, 7, tally)
+    assert not ks.apply_update(view, inc, *rest, *FULL_VIEW, n, 1, 1, S, 3, 1, 2, False, 7,
+                               tally)
+    assert ks.apply_update(view, inc, *rest, *FULL_VIEW, n, 1, 1, D, 4, 1, 2, False, 7, tally)
     assert inc[1, 1] == 5 and view[1, 1] == A and tally[ks.T_REFUTATIONS] == 1
 
 
@@ -140,7 +156,7 @@ def test_snapshot_takes_the_most_transmissions_left_ties_by_member():
     snap_inc = np.zeros((n, p), np.int32)
     count = np.zeros(n, np.int32)
     ks.swim_snapshot(live, tx, tx.view(np.uint64), view, inc, pending, p, member, status,
-                     snap_inc, count)
+                     snap_inc, count, *FULL_VIEW)
     assert count[0] == 3 and member[0].tolist() == [1, 2, 3]  # tx 5, then the first two 2s
     assert snap_inc[0].tolist() == inc[0, [1, 2, 3]].tolist() and count[1:].sum() == 0
 
@@ -252,18 +268,29 @@ def test_skipping_rows_whose_suspicions_cannot_expire_changes_nothing(lifeguard)
     assert np.array_equal(fast.state.view, slow.state.view)
 
 
+@pytest.mark.parametrize("view_size", [0, 6])
 @pytest.mark.parametrize("engine", ["kernels", "agents"])
-def test_incremental_member_counts_match_a_scan_every_round(engine):
+def test_incremental_member_counts_match_a_scan_every_round(engine, view_size):
     """The alive / dead counts per member that set_status keeps (agreement, all-know) equal a
-    scan from scratch (member_counts) after every round, through loss, churn and restarts."""
+    scan from scratch (member_counts) after every round, through loss, churn and restarts,
+    with a full and a partial view; the trackers too."""
     s = swim(nodes=90, max_rounds=60, timeline="loss rate=0.2; churn fraction=0.2 end=40 "
-             "keep_state=false", **{"protocol.suspicion_mult": 1})
+             "keep_state=false", **{"protocol.suspicion_mult": 1,
+                                    "protocol.view_size": view_size})
     model = SwarmModel(s, engine=engine)
     scratch = np.zeros((2, 90), np.int64)
+    proto = model.protocol
+    assert proto.views.partial == bool(view_size)
     while model.running:
         model.step()
-        ks.member_counts(model.state.view, model.state.live, scratch)
-        assert np.array_equal(model.protocol.counts, scratch), model.engine.round
+        ks.member_counts(model.state.view, model.state.live, scratch, *proto._pview())
+        assert np.array_equal(proto.counts, scratch), model.engine.round
+        live = model.state.live
+        expect = np.zeros(90, np.int64)
+        for i in np.flatnonzero(live).tolist():
+            for _, j in proto.views.tracked(i):
+                expect[j] += 1
+        assert np.array_equal(proto.trackers, expect)
     assert model.engine.rounds_frame()["declarations"].sum() > 0
 
 
@@ -294,3 +321,114 @@ def test_node_codes_for_a_viewer(protocol):
     assert codes.dtype == np.uint8 and codes.shape == (60,)
     assert codes[5] == len(model.protocol.node_states) - 1
     assert codes[np.arange(60) != 5].max() == 0
+
+
+# -- partial views ------------------------------------------------------------------------------
+
+def test_partial_views_peers_columns_and_members():
+    """Complete graph: a relabelled ring lattice (V/2 peers each side: symmetric, sorted, no
+    self, no repeats). Overlay: the neighbours, capped at V by a draw. Column <-> member
+    mappings of the Python side and the kernels agree."""
+    from swarm.kernels.views import member_at, slot_of
+
+    rng = np.random.default_rng(4)
+    ring = Views(Topology(50, complete=True), 8, rng)
+    assert ring.partial and ring.width == 9
+    peers = ring.indices.reshape(50, 8)
+    for i in range(50):
+        row = peers[i].tolist()
+        assert row == sorted(set(row)) and i not in row and len(row) == 8
+        assert all(i in peers[j].tolist() for j in row)  # symmetric
+    assert not Views(Topology(9, complete=True), 8, rng).partial  # V >= n - 1: full
+    topo = BarabasiAlbert(m=3).build(300, np.random.default_rng(1))
+    capped = Views(topo, 5, rng)
+    deg = np.diff(topo.indptr)
+    assert (np.diff(capped.indptr) == np.minimum(deg, 5)).all() and capped.width == 6
+    for i in range(300):
+        mine = capped.indices[capped.indptr[i]:capped.indptr[i + 1]].tolist()
+        assert mine == sorted(mine) and set(mine) <= set(topo.neighbours(i).tolist())
+        members = capped.row_members(i)
+        for c, m in enumerate(members.tolist()):
+            assert member_at(capped.indptr, capped.indices, True, capped.width, i, c) == m
+            if m >= 0:
+                assert capped.col(i, m) == c
+                assert slot_of(capped.indptr, capped.indices, True, capped.width, i, m) == c
+        assert np.array_equal(capped.cols(i, members), np.where(members >= 0,
+                                                               np.arange(6), -1))
+        assert capped.col(i, (i + 150) % 300) in (-1, *range(5))
+
+
+@pytest.mark.parametrize("protocol", ["swim", "heartbeat"])
+@pytest.mark.parametrize("topo", [{"topology": "complete"},
+                                  {"topology": "k-out", "topology.k": 3},
+                                  {"topology": "barabasi-albert", "topology.m": 2}],
+                         ids=lambda t: t["topology"])
+def test_partial_view_agent_path_equals_kernel_path(protocol, topo):
+    """n = 200 with a view of 6 peers, under loss, latency, a crash and restarts: the agent
+    rule and the kernels give the same run (frames, summary, every state array)."""
+    extra = {"protocol.gossip_nodes": 2, "protocol.lifeguard": True} \
+        if protocol == "swim" else {}
+    s = Scenario.from_dict({
+        "nodes": 200, "protocol": protocol, "seed": 11, "max_rounds": 90,
+        "protocol.view_size": 6, **topo, **extra,
+        "timeline": "loss rate=0.1; latency dist=uniform rounds=1 start=30 end=40; "
+                    "5: crash fraction=0.05; 20: crash fraction=0.05 end=50 keep_state=false"})
+    a, b = swarm.simulate(s), swarm.simulate(s, engine="agents")
+    assert a.rounds.equals(b.rounds) and a.summary == b.summary
+    assert a.events.equals(b.events)
+    for key, value in a.state.arrays().items():
+        assert np.array_equal(value, b.state.arrays()[key]), key
+    assert a.state.arrays()["hb" if protocol == "heartbeat" else "view"].shape == (200, 7) \
+        or topo["topology"] != "complete"
+    assert a.summary["crashes"] > 0
+
+
+@pytest.mark.parametrize("protocol", ["swim", "heartbeat"])
+def test_above_ten_thousand_nodes_the_default_is_a_partial_view(protocol):
+    """n = 20 000 on the complete graph, view_size left at none: 32 peers per node; a crash
+    is detected and, in time, held dead by every live node tracking it."""
+    s = Scenario.from_dict({"nodes": 20_000, "protocol": protocol, "seed": 2,
+                            "max_rounds": 140,
+                            "timeline": '3: crash select=ids ids="17"'})
+    model = SwarmModel(s, engine="kernels")
+    views = model.protocol.views
+    assert views.partial and views.width == DEFAULT_VIEW_SIZE + 1
+    while model.running:
+        model.step()
+    frame = model.engine.rounds_frame()
+    summary = model.engine.summary(frame, model.engine.events_frame())
+    assert summary["undetected"] == 0 and summary["all_know_periods"] is not None
+    assert summary["false_positives_total"] == 0 and frame["agreement"].iloc[-1] == 1.0
+
+
+# -- Byzantine accusers ------------------------------------------------------------------------
+
+def accused(mode: str, view_size: int = 0, engine: str = "kernels", **extra) -> swarm.Run:
+    s = swim(nodes=150, seed=5, max_rounds=80, timeline="byzantine fraction=0.02 start=3 "
+             "behaviour=accuse", **{"protocol.accuse": mode, "protocol.suspicion_mult": 20,
+                                    "protocol.view_size": view_size, **extra})
+    return swarm.simulate(s, engine=engine)
+
+
+@pytest.mark.parametrize("view_size", [0, 8])
+def test_accused_suspicions_are_all_refuted_but_accused_deaths_stick(view_size):
+    """No loss and a suspicion timeout (20 log10 n periods) long enough for the accused to
+    hear of it: every false suspicion is refuted, no live member is declared dead. A false
+    death needs no timeout: whoever hears it holds a live member dead (``false_dead``)."""
+    sus = accused("suspect", view_size)
+    r = sus.rounds
+    assert r["accusations"].sum() > 50 and r["refutations"].sum() > 0
+    assert sus.summary["declarations_total"] == 0 and sus.summary["false_positives_total"] == 0
+    assert (r["false_dead"] == 0).all()
+    dead = accused("dead", view_size)
+    assert dead.rounds["accusations"].sum() > 50
+    assert dead.rounds["false_dead"].max() > 0 and dead.summary["agreement_final"] < 1.0
+
+
+def test_accusations_both_paths_and_heartbeat_has_none():
+    a = accused("dead", 8, "kernels", **{"protocol.lifeguard": True})
+    b = accused("dead", 8, "agents", **{"protocol.lifeguard": True})
+    assert a.rounds.equals(b.rounds) and a.summary == b.summary
+    with pytest.raises(ConfigError, match="does not implement it"):
+        Scenario.from_dict({"nodes": 50, "protocol": "heartbeat",
+                            "timeline": "byzantine fraction=0.1 behaviour=accuse"})

@@ -26,6 +26,9 @@ class SwarmState:
         self.live = np.ones(self.n, dtype=np.bool_)
         self.n_live = self.n
         self.byzantine = np.zeros(self.n, dtype=np.uint8)
+        #: the Byzantine faults acting now: label -> (their nodes, behaviour code); the
+        #: ``byzantine`` array is derived from it (``swarm.faults.byzantine.mark``)
+        self.byzantine_marks: dict[str, tuple[np.ndarray, int]] = {}
         self.field_names: list[str] = ["live", "byzantine"]
 
     def add(self, name: str, array: np.ndarray) -> np.ndarray:

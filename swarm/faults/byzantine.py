@@ -15,7 +15,9 @@ index + 1; 0 is honest). *How* a behaviour plays out is the protocol's business,
 is always lying about the protocol's own messages: each protocol lists the behaviours it
 implements in ``Protocol.byzantine_behaviours`` and documents them in docs/protocols.md, and a
 scenario asking a protocol for a behaviour it does not implement is refused when it is built.
-With two Byzantine faults on one node, the later in label order decides its behaviour.
+With two Byzantine faults on one node, the later in label order decides its behaviour while
+both act; when one window ends its nodes follow the faults still acting on them, or are
+honest again.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from swarm.faults.base import EventLog, Fault, SelectionParams, choose_nodes
 from swarm.state import SwarmState
 
 __all__ = ["ByzantineParams", "Byzantine", "BEHAVIOURS", "FORGE", "EQUIVOCATE", "CENSOR",
-           "ACCUSE", "behaviour_code"]
+           "ACCUSE", "behaviour_code", "mark"]
 
 BEHAVIOURS = ("forge", "equivocate", "censor", "accuse")
 #: the codes in ``state.byzantine`` (0: honest)
@@ -40,6 +42,16 @@ FORGE, EQUIVOCATE, CENSOR, ACCUSE = 1, 2, 3, 4
 
 def behaviour_code(name: str) -> int:
     return BEHAVIOURS.index(name) + 1
+
+
+def mark(state: SwarmState) -> None:
+    """Derive ``state.byzantine`` from the Byzantine faults acting now
+    (``state.byzantine_marks``): honest unless marked, and a node marked by two faults
+    follows the later in label order — whichever opened or closed first."""
+    state.byzantine[:] = 0
+    for label in sorted(state.byzantine_marks):
+        nodes, code = state.byzantine_marks[label]
+        state.byzantine[nodes] = code
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,9 +101,11 @@ class Byzantine(Fault):
         if t == p.start:
             self.nodes = choose_nodes(p, state, self.topology, self.rng)
             if self.nodes.size:
-                state.byzantine[self.nodes] = behaviour_code(p.behaviour)
+                state.byzantine_marks[self.label] = (self.nodes, behaviour_code(p.behaviour))
+                mark(state)
                 log.add(t, self.label, "byzantine", self.nodes.size, p.behaviour)
         elif p.end is not None and t == p.end + 1 and self.nodes.size:
-            state.byzantine[self.nodes] = 0
+            del state.byzantine_marks[self.label]
+            mark(state)
             log.add(t, self.label, "honest", self.nodes.size, p.behaviour)
             self.nodes = np.empty(0, np.int64)

@@ -8,6 +8,7 @@ import pytest
 
 import swarm
 from swarm import ConfigError, Scenario
+from swarm.engine import Engine
 from swarm.faults import parse_timeline
 from swarm.faults.churn import draw_durations
 from swarm.faults.crash import CrashParams
@@ -257,3 +258,23 @@ def test_largest_component_column_on_the_complete_graph():
                                         "ids=0-9"})
     r = swarm.simulate(s).rounds.set_index("round")["largest_component"]
     assert r.loc[1] == 100 and r.loc[3] == 25 and r.loc[4] == 25 and r.loc[7] == 90
+
+
+def test_two_byzantine_faults_on_the_same_nodes_the_later_label_decides_while_both_act():
+    """'a' forges on nodes 1-5 in rounds 1-2, 'b' censors them from round 3 on: while both
+    act 'b' (the later label) decides; when 'a' ends its nodes keep following 'b', and nodes
+    only 'a' marked are honest again."""
+    from swarm.faults.byzantine import CENSOR, FORGE, ByzantineParams
+
+    s = Scenario(nodes=50, protocol="averaging", seed=1, max_rounds=10, faults=[
+        ("a", ByzantineParams(select="ids", ids="1-8", behaviour="forge", start=1, end=4)),
+        ("b", ByzantineParams(select="ids", ids="1-5", behaviour="censor", start=3)),
+    ])
+    engine = Engine(s)
+    seen = []
+    for _ in range(6):
+        engine.step()
+        seen.append(engine.state.byzantine[[1, 6, 9]].tolist())
+    assert seen == [[FORGE, FORGE, 0], [FORGE, FORGE, 0],          # rounds 1-2: 'a' alone
+                    [CENSOR, FORGE, 0], [CENSOR, FORGE, 0],        # rounds 3-4: 'b' decides
+                    [CENSOR, 0, 0], [CENSOR, 0, 0]]                # 'a' ended: 'b' still acts

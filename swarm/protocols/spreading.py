@@ -565,9 +565,11 @@ class Spreading(Protocol):
 
     def expected_coverage(self, nodes: int, rounds: int) -> np.ndarray | None:
         """Demers et al.'s mean-field recurrence (``theory.mean_field_trajectory``): the
-        complete graph, fanout 1, no acknowledgements, no defence."""
+        complete graph, fanout 1, no acknowledgements, no defence, no Byzantine node so far
+        (None once the run is guarded: coverage then counts honest holders of the true value
+        only, which the recurrence does not model)."""
         if not self.topology.complete or self.params.fanout != 1 or self.ack or nodes < 2 \
-                or self.params.defended():
+                or self.params.defended() or self.guarded:
             return None
         return 1.0 - mean_field_trajectory(self.name, nodes, rounds)
 

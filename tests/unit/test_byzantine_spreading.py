@@ -343,3 +343,16 @@ def test_node_codes_show_the_forged_value():
     assert set(np.unique(codes)) <= {0, 1, 2}
     assert np.array_equal(codes == 2, engine.state.forged)
     assert np.array_equal(codes == 1, engine.state.informed)
+
+
+def test_no_mean_field_curve_once_guarded():
+    """The mean-field recurrence models honest spreading; once a node is Byzantine (or a
+    defence is on) coverage counts honest holders of the true value only: no curve."""
+    s = scenario("push", nodes=200, faults=[ByzantineParams(fraction=0.5, behaviour="censor")],
+                 **{"protocol.origin": 0})
+    engine = Engine(s)
+    assert engine.protocol.expected_coverage(200, 10) is not None  # honest so far
+    engine.step()
+    assert engine.protocol.guarded and engine.protocol.expected_coverage(200, 10) is None
+    signed = Engine(scenario("push", nodes=200, **{"protocol.signatures": True}))
+    assert signed.protocol.expected_coverage(200, 10) is None

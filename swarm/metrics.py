@@ -7,8 +7,10 @@ Per-round columns (``Run.rounds``, one row per round, round 0 = the initial stat
 - message counts from the transport's counting point: ``messages`` (sent, requests and
   replies), ``update_messages`` (sent messages that carry the update), ``delivered``,
   ``dropped`` (``messages == delivered + dropped``), ``useful`` (delivered update-carrying
-  messages that told their receiver something new: one per newly informed node),
-  ``redundant`` (delivered update-carrying messages that did not).
+  messages that told their receiver something new: on spreading's honest path one per newly
+  informed node; on its guarded path one per acceptance of either value by any node, honest
+  or Byzantine, docs/protocols.md "Byzantine nodes and defences"), ``redundant`` (delivered
+  update-carrying messages that did not).
 
 Summary (``Run.summary``): ``rounds`` (rounds run), ``messages_total``, ``messages_per_node``,
 ``traffic`` (update-carrying messages sent per node, Demers et al.'s *m*) and the protocol's

@@ -356,3 +356,18 @@ def test_no_mean_field_curve_once_guarded():
     assert engine.protocol.guarded and engine.protocol.expected_coverage(200, 10) is None
     signed = Engine(scenario("push", nodes=200, **{"protocol.signatures": True}))
     assert signed.protocol.expected_coverage(200, 10) is None
+
+
+def test_no_live_honest_node_reads_zero():
+    """Every node down in rounds 3-6: coverage and false_acceptance read 0.0 (not NaN), as
+    coverage does with no live node (docs/protocols.md, C4 and "Byzantine nodes and
+    defences"); the run goes on, as a fault is still to act."""
+    s = scenario("push", nodes=50, seed=1, max_rounds=30, faults=[
+        ("byz", ByzantineParams(fraction=0.1, behaviour="forge", start=1)),
+        ("crash", CrashParams(fraction=1.0, start=3, end=6, keep_state=True))],
+        **{"protocol.origin": 0})
+    r = swarm.simulate(s).rounds.set_index("round")
+    down = r.loc[3:6]
+    assert (down["live"] == 0).all()
+    assert (down[["coverage", "false_acceptance"]] == 0.0).all().all()
+    assert r.loc[7, "live"] == 50 and r.index[-1] > 7

@@ -48,7 +48,6 @@ class LiveRun:
         self.positions = layout(self.model.topology).astype(np.float32)
         #: what the user did: {"round": first round it acts in, "label": text}
         self.actions: list[dict[str, Any]] = []
-        self._theory: np.ndarray | None = None
         #: what a viewer derives once per run (the page's positions and edges as bytes)
         self.view_cache: dict[str, Any] = {}
 
@@ -112,12 +111,10 @@ class LiveRun:
 
     def theory(self, rounds: int) -> list[float] | None:
         """Expected coverage after rounds 0..rounds, if the protocol has a theory."""
-        if self._theory is None or len(self._theory) <= rounds:
-            curve = self.model.protocol.expected_coverage(self.n, max(rounds, 64))
-            if curve is None:
-                return None
-            self._theory = curve
-        return self._theory[: rounds + 1].tolist()
+        # asked every time, not cached: a theory can stop applying mid-run (spreading's,
+        # once a node turns Byzantine); the recurrence costs microseconds
+        curve = self.model.protocol.expected_coverage(self.n, max(rounds, 64))
+        return None if curve is None else curve[: rounds + 1].tolist()
 
     def cut_line(self) -> list[float] | None:
         """The line of the split acting now, if it is a cut along a line."""

@@ -7,10 +7,11 @@ al.); Byzantine nodes drawn uniformly among the others from round 1, forging (th
 to everyone) or equivocating (forged to odd-numbered peers, true to even-numbered ones). For
 every behaviour, defence and fraction, K seeds: the final false acceptance (fraction of honest
 nodes holding the forged value), coverage (honest nodes holding the true one), rounds to
-contain (the last round in which false acceptance grew), rounds run, messages and signature
-verifications per node, and the extra messages per node against no defence at the same
-fraction. Fractions 0, 0.5, 1, 2, 5, 10, 20 % and 1, 2, 3 or 10 liars (quorum q protects only against
-fewer than q colluding liars: an absolute count, not a fraction). Defences: none; signatures;
+contain (the last round in which an honest node accepted the forged value), rounds run,
+messages and signature verifications per node, and the extra messages per node against no
+defence at the same fraction. Fractions 0, 0.5, 1, 2, 5, 10, 20 % and 1, 2, 3 or 10 liars
+(quorum q protects only against fewer than q colluding liars: an absolute count, not a
+fraction). Defences: none; signatures;
 quorum q = 2, 3; reputation (2 strikes); quorum 2 + reputation; signatures + reputation
 (1 strike).
 

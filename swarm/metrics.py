@@ -7,8 +7,10 @@ Per-round columns (``Run.rounds``, one row per round, round 0 = the initial stat
 - message counts from the transport's counting point: ``messages`` (sent, requests and
   replies), ``update_messages`` (sent messages that carry the update), ``delivered``,
   ``dropped`` (``messages == delivered + dropped``), ``useful`` (delivered update-carrying
-  messages that told their receiver something new: one per newly informed node),
-  ``redundant`` (delivered update-carrying messages that did not).
+  messages that told their receiver something new: on spreading's honest path one per newly
+  informed node; on its guarded path one per acceptance of either value by any node, honest
+  or Byzantine, docs/protocols.md "Byzantine nodes and defences"), ``redundant`` (delivered
+  update-carrying messages that did not).
 
 Summary (``Run.summary``): ``rounds`` (rounds run), ``messages_total``, ``messages_per_node``,
 ``traffic`` (update-carrying messages sent per node, Demers et al.'s *m*) and the protocol's
@@ -20,8 +22,9 @@ and ``reconverge_rounds`` (from the last heal or recovery to full coverage again
 Spreading with Byzantine nodes or a defence (the guarded path, docs/protocols.md) counts
 honest nodes only in ``informed`` / ``coverage`` and adds the columns ``false_accepted`` (live
 honest nodes holding the forged value), ``false_acceptance`` (their fraction of the live honest
-nodes), ``verifications`` (signature checks this round) and ``ignored`` (messages dropped
-unread from ignored peers); its summary adds :func:`defence_summary`.
+nodes), ``false_new`` (honest nodes that accepted the forged value this round),
+``verifications`` (signature checks this round) and ``ignored`` (messages dropped unread from
+ignored peers); its summary adds :func:`defence_summary`.
 Network-wide scans are Numba kernels (``swarm.kernels.metrics``).
 """
 
@@ -80,16 +83,18 @@ def message_summary(rounds: pd.DataFrame, nodes: int) -> dict[str, Any]:
 
 def defence_summary(rounds: pd.DataFrame, nodes: int) -> dict[str, Any]:
     """Byzantine spreading: ``false_acceptance_final`` and ``false_accepted_final``;
-    ``rounds_to_contain``, the last round in which ``false_accepted`` grew (0 if it never did;
-    the last round of the run if it was still growing then); ``verifications_per_node`` and
-    ``ignored_total`` (the defences' overhead; extra messages are read against a run without
-    the defence, ``messages_per_node``)."""
-    false = rounds["false_accepted"].to_numpy()
-    grew = np.flatnonzero(np.diff(false) > 0)
+    ``rounds_to_contain``, the last round in which an honest node accepted the forged value
+    (``false_new`` > 0; 0 if none ever did; the last round of the run if one still did then);
+    ``verifications_per_node`` and ``ignored_total`` (the defences' overhead; extra messages
+    are read against a run without the defence, ``messages_per_node``).
+
+    Not from ``false_accepted``: it counts *live* honest holders, so it also grows when
+    crashed holders come back or Byzantine holders turn honest, with nothing spreading."""
+    spread = np.flatnonzero(rounds["false_new"].to_numpy() > 0)
     return {
         "false_acceptance_final": float(rounds["false_acceptance"].iloc[-1]),
-        "false_accepted_final": int(false[-1]),
-        "rounds_to_contain": int(rounds["round"].iloc[grew[-1] + 1]) if grew.size else 0,
+        "false_accepted_final": int(rounds["false_accepted"].iloc[-1]),
+        "rounds_to_contain": int(rounds["round"].iloc[spread[-1]]) if spread.size else 0,
         "verifications_per_node": float(rounds["verifications"].sum()) / nodes,
         "ignored_total": int(rounds["ignored"].sum()),
     }

@@ -432,8 +432,12 @@ def count_values(informed, forged, live, byzantine):
 
 
 @njit(cache=True)
-def commit_values(informed, informed_next, forged, forged_next, informed_round, t):
-    """End of round t on the guarded path: accepted values become held."""
+def commit_values(informed, informed_next, forged, forged_next, informed_round, byzantine, t):
+    """End of round t on the guarded path: accepted values become held. Returns the number
+    of honest nodes (not Byzantine now) that accepted the forged value in round t — new
+    acceptances only, unlike a difference of ``count_values``, which also moves when nodes
+    go down or come back and when Byzantine nodes holding the forged value turn honest."""
+    false_new = 0
     for i in range(informed.shape[0]):
         if informed_next[i]:
             informed_next[i] = False
@@ -442,4 +446,8 @@ def commit_values(informed, informed_next, forged, forged_next, informed_round, 
                 informed_round[i] = t
         if forged_next[i]:
             forged_next[i] = False
-            forged[i] = True
+            if not forged[i]:
+                forged[i] = True
+                if byzantine[i] == 0:
+                    false_new += 1
+    return false_new

@@ -367,11 +367,12 @@ class Spreading(Protocol):
     metric_names = ("informed", "coverage")
     byzantine_behaviours = ("forge", "equivocate", "censor")
     #: the guarded path's extra columns: the fraction of the live honest nodes holding the
-    #: forged value, and their number; this round's signature verifications and messages
-    #: dropped unread from ignored peers (``guard`` adds them to the instance's
-    #: ``metric_names``, so a viewer charts them once they exist)
+    #: forged value, and their number; the honest nodes that accepted the forged value this
+    #: round; this round's signature verifications and messages dropped unread from ignored
+    #: peers (``guard`` adds them to the instance's ``metric_names``, so a viewer charts them
+    #: once they exist)
     guarded_metric_names: ClassVar[tuple[str, ...]] = (
-        "false_acceptance", "false_accepted", "verifications", "ignored")
+        "false_acceptance", "false_accepted", "false_new", "verifications", "ignored")
     node_states = ("susceptible", "informed", "forged")
 
     def __init__(self, params: Any, topology: Any) -> None:
@@ -379,6 +380,7 @@ class Spreading(Protocol):
         self.ack = bool(getattr(params, "ack", False))
         self.resends = 0  # this round's resent pushes (both paths add to it)
         self._counts: tuple[int, ...] | None = None
+        self._false_new = (-1, 0)  # (round, honest nodes that accepted the forged value in it)
         #: on the guarded path: values, Byzantine behaviours and defences (see ``guard``)
         self.guarded = False
         self.origin = -1
@@ -489,8 +491,9 @@ class Spreading(Protocol):
 
     def end_round(self, state: SwarmState, t: int) -> None:
         if self.guarded:
-            k.commit_values(state.informed, state.informed_next, state.forged,
-                            state.forged_next, state.informed_round, t)
+            self._false_new = (t, k.commit_values(
+                state.informed, state.informed_next, state.forged, state.forged_next,
+                state.informed_round, state.byzantine, t))
             self._counts = (t, *k.count_values(state.informed, state.forged, state.live,
                                                state.byzantine))
             return
@@ -538,6 +541,7 @@ class Spreading(Protocol):
         if self.guarded:
             row["false_acceptance"] = false_hits / n_live if n_live else 0.0
             row["false_accepted"] = false_hits
+            row["false_new"] = self._false_new[1] if self._false_new[0] == state.round else 0
             row["verifications"] = int(self.tally[0])
             row["ignored"] = int(self.tally[1])
             self.tally[:] = 0
@@ -561,9 +565,11 @@ class Spreading(Protocol):
 
     def expected_coverage(self, nodes: int, rounds: int) -> np.ndarray | None:
         """Demers et al.'s mean-field recurrence (``theory.mean_field_trajectory``): the
-        complete graph, fanout 1, no acknowledgements, no defence."""
+        complete graph, fanout 1, no acknowledgements, no defence, no Byzantine node so far
+        (None once the run is guarded: coverage then counts honest holders of the true value
+        only, which the recurrence does not model)."""
         if not self.topology.complete or self.params.fanout != 1 or self.ack or nodes < 2 \
-                or self.params.defended():
+                or self.params.defended() or self.guarded:
             return None
         return 1.0 - mean_field_trajectory(self.name, nodes, rounds)
 

@@ -105,6 +105,16 @@ def test_series_theory_and_node_info():
         run.node_info(1000)
 
 
+def test_theory_is_withdrawn_once_a_node_turns_byzantine():
+    """Asked for at round 0, before the scheduled Byzantine fault acts: the mean-field curve
+    (honest spreading); from round 1 coverage counts honest nodes only: no curve."""
+    run = live(nodes=300, **{"faults.byz.kind": "byzantine", "faults.byz.fraction": 0.1,
+                             "faults.byz.behaviour": "censor"})
+    assert run.theory(5) is not None
+    run.step(1)
+    assert run.model.protocol.guarded and run.theory(5) is None
+
+
 def test_export_reads_back_with_the_scenario_that_replays_it(tmp_path):
     run = live(nodes=400)
     run.step(2)

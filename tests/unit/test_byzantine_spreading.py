@@ -14,6 +14,7 @@ from swarm import Scenario
 from swarm.engine import Engine
 from swarm.faults import byzantine as bz
 from swarm.faults.byzantine import ByzantineParams
+from swarm.faults.crash import CrashParams
 from swarm.kernels import spreading as k
 from swarm.metrics import defence_summary
 from swarm.model import SwarmModel
@@ -264,9 +265,10 @@ def test_a_fault_injected_mid_run_switches_paths_and_replays():
             model.step()
         assert model.protocol.guarded
         assert model.protocol.metric_names == ("informed", "coverage", "false_acceptance",
-                                               "false_accepted", "verifications", "ignored")
+                                               "false_accepted", "false_new", "verifications",
+                                               "ignored")
         frame = model.engine.rounds_frame()
-        assert list(frame.columns[1:7]) == list(model.protocol.metric_names)
+        assert list(frame.columns[1:8]) == list(model.protocol.metric_names)
         assert (frame["false_accepted"].iloc[:3] == 0).all()
         assert frame["false_accepted"].iloc[-1] > 0
         replay = swarm.simulate(model.engine.scenario, engine=engine)
@@ -274,22 +276,62 @@ def test_a_fault_injected_mid_run_switches_paths_and_replays():
 
 
 def test_honest_again_after_the_window_keeps_what_it_accepted():
-    """A window that closes: the nodes follow the rule again, from the values they hold."""
-    s = scenario("push", nodes=300, faults=[ByzantineParams(fraction=0.1, behaviour="censor",
-                                                            start=1, end=5)])
-    run = swarm.simulate(s)
-    assert run.summary["coverage_final"] == 1.0
-    assert (run.state.byzantine == 0).all()
+    """A window that closes: the nodes follow the rule again, from the values they hold.
+    Forgers 1-30 in rounds 1-5 accept the forged value from one another (they receive by
+    the honest rule); from round 6 they are honest, keep what they accepted (a value once
+    accepted is final), push it, and count among the honest holders."""
+    s = scenario("push", nodes=300, faults=[ByzantineParams(
+        select="ids", ids="1-30", behaviour="forge", start=1, end=5)],
+        **{"protocol.origin": 0})
+    liars = np.arange(1, 31)
+    engine = Engine(s)
+    for _ in range(5):
+        engine.step()
+    state = engine.state
+    assert (state.byzantine[liars] != 0).all()
+    informed, forged = state.informed[liars].copy(), state.forged[liars].copy()
+    assert forged.sum() >= 10 and (~(informed | forged)).any()  # some hold nothing yet
+    engine.run()
+    assert (state.byzantine == 0).all()
+    assert (state.informed[liars] >= informed).all() and (state.forged[liars] >= forged).all()
+    assert not (state.informed & state.forged).any()
+    frame = engine.rounds_frame()
+    assert frame["false_accepted"].iloc[-1] == state.forged.sum()  # ex-liars counted
+    # the round they turn honest, false_accepted jumps by the ex-liars' forged values: not
+    # new acceptances, so not in false_new (nor in rounds_to_contain)
+    jump = frame["false_accepted"].diff().iloc[6]
+    assert jump == frame["false_new"].iloc[6] + forged.sum()
+
+
+@pytest.mark.parametrize("engine", ["kernels", "agents"])
+def test_rounds_to_contain_ignores_nodes_coming_back(engine):
+    """Push-pull, 5 % forgers: the forged value stops spreading by round 6 (every honest
+    node holds a value); 30 % of the nodes crash in rounds 10-20 and come back with their
+    state, so false_accepted drops and grows again at round 21 with nothing accepted.
+    rounds_to_contain is the last round with a new honest forged acceptance (false_new)."""
+    s = scenario("push-pull", nodes=300, seed=3, faults=[
+        ("byz", ByzantineParams(fraction=0.05, behaviour="forge", start=1)),
+        ("crash", CrashParams(fraction=0.3, start=10, end=20, keep_state=True))],
+        **{"protocol.origin": 0})
+    run = swarm.simulate(s, engine=engine)
+    r = run.rounds.set_index("round")
+    assert r.loc[21, "false_accepted"] > r.loc[20, "false_accepted"]  # the recovery
+    assert (r.loc[7:, "false_new"] == 0).all()
+    last = int(r.index[r["false_new"] > 0].max())
+    assert run.summary["rounds_to_contain"] == last <= 6
 
 
 def test_defence_summary():
-    rounds = pd.DataFrame({"round": [0, 1, 2, 3, 4], "false_accepted": [0, 2, 5, 5, 5],
-                           "false_acceptance": [0, 0.02, 0.05, 0.05, 0.05],
+    """rounds_to_contain follows false_new, not false_accepted (which here drops as holders
+    go down in round 3 and grows as they come back in round 4)."""
+    rounds = pd.DataFrame({"round": [0, 1, 2, 3, 4], "false_accepted": [0, 2, 5, 3, 5],
+                           "false_new": [0, 2, 3, 0, 0],
+                           "false_acceptance": [0, 0.02, 0.05, 0.03, 0.05],
                            "verifications": [0, 10, 20, 5, 5], "ignored": [0, 0, 1, 2, 0]})
     out = defence_summary(rounds, nodes=10)
     assert out == {"false_acceptance_final": 0.05, "false_accepted_final": 5,
                    "rounds_to_contain": 2, "verifications_per_node": 4.0, "ignored_total": 3}
-    clean = rounds.assign(false_accepted=0, false_acceptance=0.0)
+    clean = rounds.assign(false_accepted=0, false_new=0, false_acceptance=0.0)
     assert defence_summary(clean, 10)["rounds_to_contain"] == 0
 
 
@@ -301,3 +343,31 @@ def test_node_codes_show_the_forged_value():
     assert set(np.unique(codes)) <= {0, 1, 2}
     assert np.array_equal(codes == 2, engine.state.forged)
     assert np.array_equal(codes == 1, engine.state.informed)
+
+
+def test_no_mean_field_curve_once_guarded():
+    """The mean-field recurrence models honest spreading; once a node is Byzantine (or a
+    defence is on) coverage counts honest holders of the true value only: no curve."""
+    s = scenario("push", nodes=200, faults=[ByzantineParams(fraction=0.5, behaviour="censor")],
+                 **{"protocol.origin": 0})
+    engine = Engine(s)
+    assert engine.protocol.expected_coverage(200, 10) is not None  # honest so far
+    engine.step()
+    assert engine.protocol.guarded and engine.protocol.expected_coverage(200, 10) is None
+    signed = Engine(scenario("push", nodes=200, **{"protocol.signatures": True}))
+    assert signed.protocol.expected_coverage(200, 10) is None
+
+
+def test_no_live_honest_node_reads_zero():
+    """Every node down in rounds 3-6: coverage and false_acceptance read 0.0 (not NaN), as
+    coverage does with no live node (docs/protocols.md, C4 and "Byzantine nodes and
+    defences"); the run goes on, as a fault is still to act."""
+    s = scenario("push", nodes=50, seed=1, max_rounds=30, faults=[
+        ("byz", ByzantineParams(fraction=0.1, behaviour="forge", start=1)),
+        ("crash", CrashParams(fraction=1.0, start=3, end=6, keep_state=True))],
+        **{"protocol.origin": 0})
+    r = swarm.simulate(s).rounds.set_index("round")
+    down = r.loc[3:6]
+    assert (down["live"] == 0).all()
+    assert (down[["coverage", "false_acceptance"]] == 0.0).all().all()
+    assert r.loc[7, "live"] == 50 and r.index[-1] > 7

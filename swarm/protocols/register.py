@@ -462,7 +462,8 @@ class Register(Protocol):
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
         """No more operations will come and either there is no anti-entropy (nothing can
         change any more) or every live replica holds the same value (and, ap, the same
-        counter total)."""
+        counter: every entry, not just the same total — rows with equal sums may still
+        differ entry by entry, and their merge is larger than either)."""
         p = self.params
         if not (state.round >= p.ops_until or p.rate == 0):
             return False
@@ -470,8 +471,8 @@ class Register(Protocol):
             return True
         done = row["distinct_values"] <= 1
         if self.counter_kept and done and state.n_live:
-            live = state.counter[state.live].sum(axis=1)
-            done = bool(live.min() == live.max())
+            live = state.counter[state.live]
+            done = bool((live == live[0]).all())
         return done
 
     def summarize(self, rounds: Any) -> dict[str, Any]:

@@ -177,6 +177,25 @@ def test_ap_period_zero_never_reconciles():
     assert run.summary["rounds"] == 3, "and nothing changes after the last operation"
 
 
+def test_ap_counter_restarted_without_state_absorbs_its_own_increments():
+    """Every node writes every round; node 0 is down in round 6 and comes back without its
+    state in round 7. Its peers hold its old entry E = 5; its round-7 write counts its entry
+    from 0 to 1 before the round's anti-entropy brings E back (c = 1): the max merge keeps 5,
+    and the counter ends min(c, E) = 1 short for good (docs/protocols.md, register)."""
+    crash = CrashParams(select="ids", ids="0", start=6, end=6, keep_state=False)
+    model = SwarmModel(scenario(nodes=3, seed=1, faults=[crash], rate=50.0, read_fraction=0.0,
+                                ops_until=10), engine="kernels")
+    for _ in range(6):
+        model.step()
+    assert model.state.counter[1:, 0].tolist() == [5, 5], "E = 5"
+    while model.running:
+        model.step()
+    c = model.state.counter
+    assert (c == c[0]).all() and c[0, 0] == 8, "9 writes at node 0, entry 8"
+    rows = model.engine.rounds_frame()
+    assert rows["counter_behind"].iloc[-1] == 1
+
+
 def test_ap_counter_not_kept_above_its_limit():
     run = swarm.simulate(scenario(nodes=40, counter_max_nodes=30))
     assert run.state.counter.shape == (40, 0)

@@ -63,6 +63,21 @@ def test_cp_availability_refuses_more_live_than_replicas():
         theory.cp_availability([60, 60], 100)
 
 
+@pytest.mark.parametrize("bad", [[1.5, 2], [float("nan")], [float("inf")], [1e30], ["a"],
+                                 None, 3, [[1, 2]], [True, False], [-1, 2], []])
+def test_cp_availability_refuses_anything_but_integer_counts(bad):
+    """A fractional count used to be truncated (1.5 -> 1), NaN, a string or None raised a raw
+    ValueError / TypeError, 1e30 an OverflowError."""
+    with pytest.raises(ConfigError, match="live_per_group"):
+        theory.cp_availability(bad, 5)
+
+
+def test_cp_availability_takes_integral_floats_and_numpy_counts():
+    assert theory.cp_availability([60.0, 40], 100) == pytest.approx(0.6)
+    assert theory.cp_availability(np.array([51, 20]), 100) == pytest.approx(51 / 71)
+    assert theory.cp_availability([2**70, 1], 2**71) == pytest.approx(0.0)
+
+
 # -- kernels against references ---------------------------------------------------------------
 def test_make_tag_orders_like_the_pair():
     pairs = [(0, -1), (0, 5), (1, 0), (1, 3), (2, -1), (7, 100)]

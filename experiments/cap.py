@@ -11,9 +11,10 @@ Per run: ``availability_split`` (operations served / attempted during the split;
 beside it is ``theory.cp_availability`` = 0.6 for cp, 1 for ap), ``availability`` (whole
 run), ``stale_reads`` (served reads that returned a version older than a write
 acknowledged in an earlier round, per served read), ``divergence_max`` (largest fraction of
-replicas not holding the most common value), ``lost_updates`` (acknowledged writes the final value's
-history skipped, writes of one round being concurrent: docs/protocols.md; per acknowledged
-write: last-writer-wins overwrote them unseen),
+replicas not holding the most common value), ``lost_updates`` (acknowledged writes the final
+value's history skipped without a concurrent write in it — one of their round, or one never
+acknowledged and issued no later: docs/protocols.md; per acknowledged write:
+last-writer-wins overwrote them unseen),
 ``reconverge_rounds`` (rounds after the heal until every replica holds the same value) and,
 for ap, ``counter_behind`` (acknowledged increments the G-counter is missing at the end: 0).
 

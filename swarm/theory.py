@@ -905,13 +905,26 @@ def cp_availability(live_per_group, n: int) -> float:
     (2002), *Brewer's conjecture and the feasibility of consistent, available,
     partition-tolerant web services*, SIGACT News 33(2), Theorem 1 — no register is both
     always available and atomic under a partition; the quorum register keeps atomicity and
-    gives up the minority side. ``live_per_group``: live replicas in each group."""
-    sizes = np.asarray(live_per_group, dtype=np.int64)
+    gives up the minority side. ``live_per_group``: live replicas in each group, integers
+    >= 0 (an integral float such as 60.0 is taken; 1.5, NaN, a bool or a string is refused)."""
     n = _int_node_count(n)
-    if sizes.ndim != 1 or sizes.size == 0 or np.any(sizes < 0) or sizes.sum() > n:
-        raise ConfigError("live_per_group", live_per_group,
-                          f"must be a non-empty list of counts >= 0 summing to at most n = {n}")
-    live = int(sizes.sum())
+    allowed = f"must be a non-empty list of integer counts >= 0 summing to at most n = {n}"
+    items = [] if isinstance(live_per_group, (str, bytes)) else live_per_group
+    try:
+        items = list(items)
+    except TypeError:
+        items = []
+    counts = []
+    for x in items:
+        if isinstance(x, (bool, np.bool_)) or not isinstance(
+                x, (int, np.integer, float, np.floating)):
+            raise ConfigError("live_per_group", live_per_group, allowed)
+        if isinstance(x, (float, np.floating)) and not (np.isfinite(x) and float(x).is_integer()):
+            raise ConfigError("live_per_group", live_per_group, allowed)
+        counts.append(int(x))
+    if not counts or min(counts) < 0 or sum(counts) > n:
+        raise ConfigError("live_per_group", live_per_group, allowed)
+    live = sum(counts)
     if live == 0:
         return 0.0
-    return float(sizes[2 * sizes > n].sum() / live)
+    return sum(c for c in counts if 2 * c > n) / live

@@ -321,10 +321,18 @@ def lost_writes(pred, rounds, acked, newest):
     concurrent with them. Write ``w`` (ids 1..; 0 is the initial value) built on ``pred[w]``,
     was issued in round ``rounds[w]`` and acknowledged iff ``acked[w]``. The history of
     ``newest`` is it, what it built on, and so on back to 0. A write is lost iff it was
-    acknowledged, is not in that history, and no write of the history was issued in its
-    round: writes of one round are concurrent, so ordering one after another that it never
-    saw is a legal order (a linearizable register may do it), while skipping a write that
-    was acknowledged in an earlier round, or one that the winner is older than, loses it."""
+    acknowledged, is not in that history, and no write of the history is concurrent with it:
+
+    - a write issued in the same round (writes of one round are concurrent, so ordering one
+      after another that it never saw is a legal order — a linearizable register may do it);
+    - a write never acknowledged and issued in its round or earlier: a pending write may take
+      effect at any time after its invocation, so it may be linearized after it (ABD's
+      refused write, stored at a minority, may come back later through a quorum or
+      anti-entropy and win).
+
+    Otherwise the write was acknowledged before any pending write of the history was
+    issued, and the history has no write of its round: the winner skipped it, or is older
+    than it — lost."""
     count = pred.shape[0]
     on = np.zeros(count, np.bool_)
     top = 0
@@ -332,13 +340,16 @@ def lost_writes(pred, rounds, acked, newest):
         if rounds[w] > top:
             top = rounds[w]
     chain_round = np.zeros(top + 1, np.bool_)
+    pending = top + 1  # the earliest round of a never acknowledged write of the history
     v = newest
     while v >= 0:
         on[v] = True
         chain_round[rounds[v]] = True
+        if v > 0 and not acked[v] and rounds[v] < pending:
+            pending = rounds[v]
         v = pred[v]
     lost = 0
     for w in range(1, count):
-        if acked[w] and not on[w] and not chain_round[rounds[w]]:
+        if acked[w] and not on[w] and not chain_round[rounds[w]] and rounds[w] < pending:
             lost += 1
     return lost

@@ -434,11 +434,19 @@ class Register(Protocol):
             "divergence": 1.0 - plural / n_live if n_live else 0.0,
             "lost_updates": int(k.lost_writes(
                 np.array(self.write_pred, np.int64), np.array(self.write_round, np.int64),
-                np.array(self.write_acked, np.bool_), newest_val)) if n_live else 0,
+                np.array(self.write_acked, np.bool_), self._newest_held(state))),
             "counter_behind": float(self.totals["writes_acked"] - lo)
             if self.counter_kept and n_live else float("nan"),
             "_newest_val": int(newest_val),
         }
+
+    @staticmethod
+    def _newest_held(state: SwarmState) -> int:
+        """The value of the largest pair held by any replica, live or down: a down replica
+        keeps its register (a replica restarted without its state has been reset), so a
+        write it alone holds is not lost while it is down — it comes back with it."""
+        top = state.reg_tag.max()
+        return int(state.reg_val[state.reg_tag == top].max())
 
     def _current_scan(self, state: SwarmState) -> dict[str, Any]:
         cached = self._scan_row
@@ -462,7 +470,8 @@ class Register(Protocol):
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
         """No more operations will come and either there is no anti-entropy (nothing can
         change any more) or every live replica holds the same value (and, ap, the same
-        counter total)."""
+        counter: every entry, not just the same total — rows with equal sums may still
+        differ entry by entry, and their merge is larger than either)."""
         p = self.params
         if not (state.round >= p.ops_until or p.rate == 0):
             return False
@@ -470,8 +479,8 @@ class Register(Protocol):
             return True
         done = row["distinct_values"] <= 1
         if self.counter_kept and done and state.n_live:
-            live = state.counter[state.live].sum(axis=1)
-            done = bool(live.min() == live.max())
+            live = state.counter[state.live]
+            done = bool((live == live[0]).all())
         return done
 
     def summarize(self, rounds: Any) -> dict[str, Any]:

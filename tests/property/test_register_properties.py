@@ -11,8 +11,10 @@ churn and latency:
   earlier round (a read's majority meets the write's majority in a replica that still holds
   it: voting replicas only move up);
 - a voting replica's pair never goes back;
-- **no lost update**: the history of the newest pair holds every acknowledged write, or a
-  write of its round that overwrote it (``kernels.register.lost_writes``).
+- **no lost update**: the history of the newest pair held by any replica (down ones
+  included) holds every acknowledged write, or a write concurrent with it that overwrote it:
+  one of its round, or one never acknowledged and issued no later
+  (``kernels.register.lost_writes``).
 
 ``ap`` (anti-entropy), on a connected topology with no loss, crashes keeping their state:
 

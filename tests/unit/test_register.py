@@ -63,6 +63,21 @@ def test_cp_availability_refuses_more_live_than_replicas():
         theory.cp_availability([60, 60], 100)
 
 
+@pytest.mark.parametrize("bad", [[1.5, 2], [float("nan")], [float("inf")], [1e30], ["a"],
+                                 None, 3, [[1, 2]], [True, False], [-1, 2], []])
+def test_cp_availability_refuses_anything_but_integer_counts(bad):
+    """A fractional count used to be truncated (1.5 -> 1), NaN, a string or None raised a raw
+    ValueError / TypeError, 1e30 an OverflowError."""
+    with pytest.raises(ConfigError, match="live_per_group"):
+        theory.cp_availability(bad, 5)
+
+
+def test_cp_availability_takes_integral_floats_and_numpy_counts():
+    assert theory.cp_availability([60.0, 40], 100) == pytest.approx(0.6)
+    assert theory.cp_availability(np.array([51, 20]), 100) == pytest.approx(51 / 71)
+    assert theory.cp_availability([2**70, 1], 2**71) == pytest.approx(0.0)
+
+
 # -- kernels against references ---------------------------------------------------------------
 def test_make_tag_orders_like_the_pair():
     pairs = [(0, -1), (0, 5), (1, 0), (1, 3), (2, -1), (7, 100)]
@@ -158,12 +173,42 @@ def test_ap_reconverges_after_a_partition_and_the_counter_loses_nothing():
     assert np.all(totals == run.summary["writes_acked_total"])
 
 
+def test_ap_ends_only_when_the_counters_agree_entry_by_entry():
+    """Seed 428312998: after round 2 the live counter rows have equal totals but different
+    entries ([1 0 1 1 2 0] and [0 0 1 2 2 0]); ending there left counter_behind_final = 1."""
+    run = swarm.simulate(scenario(nodes=6, seed=428312998, rate=2.0, read_fraction=0.0,
+                                  ops_until=2, period_rounds=1))
+    c = run.state.counter
+    assert (c == c[0]).all(), "every replica holds the same counter"
+    assert run.summary["counter_behind_final"] == 0
+    assert np.all(c.sum(axis=1) == run.summary["writes_acked_total"])
+
+
 def test_ap_period_zero_never_reconciles():
     run = swarm.simulate(scenario(nodes=20, period_rounds=0, rate=3.0, read_fraction=0.0,
                                   ops_until=3))
     assert run.summary["writes_acked_total"] > 0 and run.rounds["messages"].sum() == 0
     assert run.rounds["distinct_values"].iloc[-1] > 1, "writes stay where they were made"
     assert run.summary["rounds"] == 3, "and nothing changes after the last operation"
+
+
+def test_ap_counter_restarted_without_state_absorbs_its_own_increments():
+    """Every node writes every round; node 0 is down in round 6 and comes back without its
+    state in round 7. Its peers hold its old entry E = 5; its round-7 write counts its entry
+    from 0 to 1 before the round's anti-entropy brings E back (c = 1): the max merge keeps 5,
+    and the counter ends min(c, E) = 1 short for good (docs/protocols.md, register)."""
+    crash = CrashParams(select="ids", ids="0", start=6, end=6, keep_state=False)
+    model = SwarmModel(scenario(nodes=3, seed=1, faults=[crash], rate=50.0, read_fraction=0.0,
+                                ops_until=10), engine="kernels")
+    for _ in range(6):
+        model.step()
+    assert model.state.counter[1:, 0].tolist() == [5, 5], "E = 5"
+    while model.running:
+        model.step()
+    c = model.state.counter
+    assert (c == c[0]).all() and c[0, 0] == 8, "9 writes at node 0, entry 8"
+    rows = model.engine.rounds_frame()
+    assert rows["counter_behind"].iloc[-1] == 1
 
 
 def test_ap_counter_not_kept_above_its_limit():
@@ -213,10 +258,30 @@ def test_cp_write_tag_is_one_more_than_the_quorum_has_seen():
 
 
 def test_cp_reads_return_the_highest_pair_of_the_quorum_and_never_stale():
-    run = swarm.simulate(scenario(nodes=50, mode="cp", rate=6.0, ops_until=30,
-                                  faults=[LossParams(rate=0.3)]))
-    r = run.rounds
-    assert 0 < run.summary["availability"] < 1, "30% loss costs some quorums"
+    """Each served read returns the largest pair among the replicas whose answers it counted
+    (``heard``) and its coordinator, as they were at the start of the round (loss only: no
+    store arrives before the answers); some of those differ from the coordinator's own."""
+    model = SwarmModel(scenario(nodes=50, mode="cp", rate=6.0, ops_until=30,
+                                faults=[LossParams(rate=0.3)]), engine="kernels")
+    st, proto = model.state, model.protocol
+    checked = from_others = 0
+    while model.running:
+        tag0, val0 = st.reg_tag.copy(), st.reg_val.copy()
+        model.step()
+        for o, (c, kind, ok) in enumerate(zip(proto.op_nodes.tolist(), proto.op_kind.tolist(),
+                                              proto.op_served.tolist(), strict=True)):
+            if kind != READ or not ok:
+                continue
+            quorum = proto.heard[o].copy()
+            quorum[c] = True
+            assert 2 * quorum.sum() > st.n
+            highest = max(zip(tag0[quorum].tolist(), val0[quorum].tolist(), strict=True))
+            assert (int(st.best_tag[c]), int(st.best_val[c])) == highest
+            checked += 1
+            from_others += highest != (int(tag0[c]), int(val0[c]))
+    assert checked > 20 and from_others > 0
+    r = model.engine.rounds_frame()
+    assert 0 < r["served"].sum() < r["ops"].sum(), "30% loss costs some quorums"
     assert r["stale_reads"].sum() == 0
 
 
@@ -231,6 +296,22 @@ def test_cp_replica_restarted_without_state_retires():
         on_retired = retired[proto.op_nodes]
         assert not proto.op_served[on_retired].any(), "a retired replica coordinates nothing"
     assert (~model.state.voter).sum() == 10
+
+
+def test_lost_updates_count_writes_held_by_down_replicas_as_kept():
+    """nodes 0-2 and 3-4 split in rounds 1-3, then 0-2 crash (keeping their state) in rounds
+    5-7: the writes they acknowledged are held only by down replicas, not lost (5 counted
+    before)."""
+    split = PartitionParams(start=1, end=3, by="ids", ids="0-2;3-4")
+    crash = CrashParams(select="ids", ids="0-2", start=5, end=7)
+    run = swarm.simulate(scenario(nodes=5, seed=2, faults=[split, crash], mode="cp", rate=2.0,
+                                  read_fraction=0.0, ops_until=3, period_rounds=0,
+                                  max_rounds=12))
+    r = run.rounds
+    assert r["writes_acked"].sum() > 0
+    down = r[(r["round"] >= 5) & (r["round"] <= 7)]
+    assert (down["coverage"] == 1.0).all(), "coverage is still over the live replicas"
+    assert (r["lost_updates"] == 0).all()
 
 
 def test_cp_single_replica_serves_itself():
@@ -293,6 +374,15 @@ def test_node_codes_name_up_to_date_behind_and_diverged():
     newest = max(zip(st.reg_tag.tolist(), st.reg_val.tolist(), strict=True))
     holders = (st.reg_tag == newest[0]) & (st.reg_val == newest[1])
     assert np.array_equal(codes == 0, holders)
+    history = {newest[1]}  # the newest value, what it built on, ... back to 0
+    v = newest[1]
+    while v > 0:
+        v = model.protocol.write_pred[v]
+        history.add(v)
+    in_history = np.isin(st.reg_val, list(history))
+    assert np.array_equal(codes == 1, in_history & ~holders)
+    assert (codes == 1).any(), "replicas the newest write has not reached yet are behind"
+    assert np.array_equal(codes == 2, ~in_history)
     assert (codes == 2).any(), "the other side's writes are off the newest value's history"
 
 
@@ -313,3 +403,21 @@ def test_lost_writes_skips_acknowledged_writes_but_not_concurrent_ones():
     assert lost_writes(pred, rounds, acked, 1) == 3
     acked[2] = False  # a write never acknowledged is never lost
     assert lost_writes(pred, rounds, acked, 1) == 2
+
+
+def test_lost_writes_lets_a_pending_write_take_effect_later():
+    """Write 1 (round 1, on 0) is never acknowledged: stored at a minority, it may come back
+    and win. Write 2 (round 2, on 0) is acknowledged; write 3 (round 3) builds on 1. The
+    history 3, 1, 0 skips 2, yet 1 was pending when 2 was acknowledged: the order 2, 1, 3
+    is legal (cp under plain loss, nodes=3 seed=87994258, counted 1 lost before)."""
+    from swarm.kernels.register import lost_writes
+
+    pred = np.array([-1, 0, 0, 1], np.int64)
+    rounds = np.array([0, 1, 2, 3], np.int64)
+    acked = np.array([False, False, True, True])
+    assert lost_writes(pred, rounds, acked, 3) == 0
+    acked[1] = True  # 1 acknowledged in round 1, before 2 was issued: 2 is lost
+    assert lost_writes(pred, rounds, acked, 3) == 1
+    acked[1] = False
+    rounds[:] = [0, 2, 1, 3]  # 1 issued after 2 (round 1) was acknowledged: 2 is lost
+    assert lost_writes(pred, rounds, acked, 3) == 1

@@ -528,7 +528,7 @@ def suspicion_timeout(c, t_min, t_max, k_expected):
 @njit(cache=True)
 def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pending, health,
                 next_probe, probe_target, acked, sent, snap_member, snap_status, snap_inc,
-                snap_count, first_suspect, first_dead, t, limit, t_min, t_max, k_expected,
+                snap_count, t, limit, t_min, t_max, k_expected,
                 lifeguard, health_max, tally, probed, next_check, pindptr, pindices, partial,
                 width):
     """End of round t (both paths):
@@ -541,9 +541,9 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pendin
     3. suspicion timeouts: a SUSPECT entry older than the timeout (t_min periods; Lifeguard:
        from t_max down to t_min with confirmations) becomes DEAD and is queued.
 
-    ``first_suspect`` / ``first_dead`` record, for a down member, the first round in which
-    any node suspected it after a failed probe / declared it dead; ``probed`` is scratch (the
-    members probed this period, counted in T_PROBED). ``next_check[i]`` is a lower bound of
+    ``probed`` is scratch (the members probed this period, counted in T_PROBED). (When a
+    down member is first detected / held dead is recorded by the caller from ``counts``,
+    ``Episodes.record_detected``.) ``next_check[i]`` is a lower bound of
     the first round in which one of row i's suspicions can time out (its oldest suspicion's
     start + ceil(t_min): every timeout is at least t_min, and a suspicion started later
     expires later); a row is scanned only from that round on, which keeps a busy row from
@@ -590,8 +590,6 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pendin
                 queue(tx, n_pending, i, cj, limit)
                 tally[T_SUSPICIONS] += 1
                 tally[T_CHANGES] += 1
-                if not live[j] and first_suspect[j] < 0:
-                    first_suspect[j] = t
         if lifeguard:
             next_probe[i] = t + 1 + health[i]
     wait = math.ceil(t_min)
@@ -617,8 +615,6 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pendin
                 tally[T_CHANGES] += 1
                 if live[j]:
                     tally[T_FALSE_POS] += 1
-                elif first_dead[j] < 0:
-                    first_dead[j] = t
         next_check[i] = oldest + wait
 
 

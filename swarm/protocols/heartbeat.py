@@ -194,8 +194,10 @@ class Heartbeat(Protocol):
     def end_round(self, state: SwarmState, t: int) -> None:
         agree, failed, oldest = k.heartbeat_commit(
             state.live, state.hb, state.hb_next, state.last, t, self.t_fail, self.t_cleanup,
-            state.first_detect, state.first_dead, self._dead_count, self.tally,
-            self.views.indptr, self.views.indices, self.views.partial)
+            self._dead_count, self.tally, self.views.indptr, self.views.indices,
+            self.views.partial)
+        held = self._dead_count > 0  # heartbeat: detected = declared failed (or forgotten)
+        Episodes.record_detected(state, held, held, t)
         Episodes.record_all_dead(state, self._dead_count, self.trackers, t)
         pairs = int(self.trackers.sum())
         self._row = self._metrics_row(agree / pairs if pairs else 1.0, failed, oldest)

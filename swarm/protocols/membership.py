@@ -46,12 +46,14 @@ the default ``t_fail`` (4 ceil(log2 n) >= 68 rounds above 10^4 nodes), and the s
 per node as n grows, and log n moves by less than 2 between 10^5 and 10^6.
 
 **Ground truth.** A node that goes down (crash, churn) starts an **episode** (member, round
-it went down, round it came back). For each episode the protocol records the first round in
-which some live node detected it (SWIM: suspected it after a failed probe; heartbeat: declared
-it failed), the first round in which some node declared it dead, and the first round at whose
-end every live node **tracking it** (having it in its view: every live node with a full
-view) held it dead; a member no live node tracks is never "known" (its ``all_know`` stays
-open). View agreement is over the same (live observer, tracked member) pairs. Times are in
+it went down, round it came back). For each episode the protocol records the first round (from
+the one it went down in) at whose end some live node tracking it **detected** it (held it not
+alive — SWIM: suspect or dead; heartbeat: failed or forgotten — for whatever reason: its own
+probe or timeout, gossip, or an entry held since before the crash, which makes the crash round
+itself the detection, 1 period), the first round at whose end some live node held it dead
+(SWIM; heartbeat: the same as detection), and the first round at whose end every live node
+**tracking it** (having it in its view: every live node with a full view) held it dead; a
+member no live node tracks is never "known" (its ``all_know`` stays open). View agreement is over the same (live observer, tracked member) pairs. Times are in
 periods counted from the crash round as 1: a crash at the start of round t detected in round t
 took 1 period.
 """
@@ -264,6 +266,18 @@ class Episodes:
         return True
 
     @staticmethod
+    def record_detected(state: SwarmState, held: np.ndarray, dead: np.ndarray, t: int) -> None:
+        """End of round t: down members that some live node tracking them holds not alive
+        (``held``: SWIM suspect or dead, heartbeat failed or forgotten) / dead (``dead``),
+        for whatever reason (its own probe or timeout, gossip, an entry held since before
+        the crash): first_detect / first_dead = t (first time). So first_detect <=
+        first_dead <= all_dead whenever they are set."""
+        if state.n_live < state.n:
+            down = state.down_round >= 0
+            state.first_detect[down & (state.first_detect < 0) & held] = t
+            state.first_dead[down & (state.first_dead < 0) & dead] = t
+
+    @staticmethod
     def record_all_dead(state: SwarmState, dead_count: np.ndarray, trackers: np.ndarray,
                         t: int) -> None:
         """Down members now held dead by every live node tracking them (at least one):
@@ -286,10 +300,12 @@ def _periods(at: int, since: int) -> int | None:
 
 
 def detection_summary(episodes: list[tuple[int, ...]]) -> dict[str, Any]:
-    """``crashes`` (episodes), ``undetected`` (episodes nobody detected), and the means over
-    the detected ones of ``first_detection_periods``, ``first_dead_periods`` and
-    ``all_know_periods`` (every live node tracking it holds it dead); None when there is
-    none."""
+    """``crashes`` (episodes), ``undetected`` (episodes never detected: a declared or
+    all-known episode is always detected, ``Episodes.record_detected``), and the means of
+    ``first_detection_periods`` over the detected episodes (``crashes - undetected``),
+    ``first_dead_periods`` over those held dead by some live node, ``all_know_periods`` over
+    those held dead by every live node tracking them (each set inside the previous one);
+    None when a set is empty."""
     out: dict[str, Any] = {"crashes": len(episodes)}
     for key, col in (("first_detection_periods", 3), ("first_dead_periods", 4),
                      ("all_know_periods", 5)):

@@ -195,6 +195,21 @@ def test_a_crash_is_detected_and_reported_per_event():
     assert run.summary["agreement_final"] == 1.0 and run.summary["false_positives_total"] == 0
 
 
+@pytest.mark.parametrize("engine", ["kernels", "agents"])
+def test_a_member_suspected_before_its_crash_counts_as_detected_in_the_crash_round(engine):
+    """Member 7 is already SUSPECT in some views (a probe lost to the 30% loss, spread by
+    gossip) when it crashes in round 20: nobody's own probe suspects it after the crash, but
+    the episode is detected at the end of round 20 (1 period), before it is declared dead."""
+    s = swim(nodes=40, seed=7, max_rounds=100,
+             timeline='20: crash select=ids ids="7"; loss rate=0.3')
+    run = swarm.simulate(s, engine=engine)
+    sm = run.summary
+    assert sm["crashes"] == 1 and sm["undetected"] == 0
+    assert sm["first_detection_periods"] == 1.0 and sm["first_dead_periods"] == 2.0
+    assert sm["all_know_periods"] == 10.0
+    assert run.events["first_detection_periods"].iloc[0] == 1
+
+
 def test_partition_both_sides_declare_the_other_dead_then_merge():
     s = swim(nodes=120, max_rounds=200, timeline="5-40: partition groups=2 by=ids")
     model = SwarmModel(s, engine="kernels")

@@ -53,9 +53,9 @@ probe or timeout, gossip, or an entry held since before the crash, which makes t
 itself the detection, 1 period), the first round at whose end some live node held it dead
 (SWIM; heartbeat: the same as detection), and the first round at whose end every live node
 **tracking it** (having it in its view: every live node with a full view) held it dead; a
-member no live node tracks is never "known" (its ``all_know`` stays open). View agreement is over the same (live observer, tracked member) pairs. Times are in
-periods counted from the crash round as 1: a crash at the start of round t detected in round t
-took 1 period.
+member no live node tracks is never "known" (its ``all_know`` stays open). View agreement
+is over the same (live observer, tracked member) pairs. Times are in periods counted from the
+crash round as 1: a crash at the start of round t detected in round t took 1 period.
 """
 
 from __future__ import annotations

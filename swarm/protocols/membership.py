@@ -23,7 +23,11 @@ partial, width``):
   gossiped update only about a member it tracks (binary search in its sorted row). Memory per
   node: ``W`` x (8 SWIM / 12 heartbeat) bytes of state + 4 bytes per peer id, i.e. at most
   ``(V + 1) x 8 + 4 V`` = 404 bytes (SWIM) and ``(V + 1) x 12 + 4 V`` = 524 bytes (heartbeat)
-  at V = 32, whatever ``n``: 0.4 / 0.5 GB at ``n = 10^6``.
+  at V = 32: 0.4 / 0.5 GB at ``n = 10^6``. The tables of any view are bounded like a full
+  view's: ``n x min(V + 1, n)`` entries at most ``MAX_VIEW_ENTRIES`` = 10^8 (so V <=
+  10^8 / n - 1: 99 at 10^6 nodes, 32 up to about 3 x 10^6; a larger V, including one that
+  makes the view full on the complete graph, is a ConfigError naming ``protocol.view_size``
+  with the largest allowed).
 
 Who the peers are: on an overlay (any topology but the complete graph), the node's neighbours,
 capped at ``V`` by a uniform draw without replacement (only nodes with more than ``V``
@@ -71,8 +75,8 @@ from swarm.kernels.views import count_trackers
 from swarm.state import SwarmState
 from swarm.topology import Topology
 
-__all__ = ["MAX_DENSE_NODES", "DEFAULT_VIEW_SIZE", "check_dense", "view_size_param",
-           "resolve_view_size", "Views", "Episodes", "detection_summary",
+__all__ = ["MAX_DENSE_NODES", "MAX_VIEW_ENTRIES", "DEFAULT_VIEW_SIZE", "check_dense",
+           "view_size_param", "resolve_view_size", "Views", "Episodes", "detection_summary",
            "membership_summary", "annotate_events", "DETECTION_EVENTS"]
 
 MAX_DENSE_NODES = 10_000
@@ -98,12 +102,33 @@ def resolve_view_size(view_size: int | None, nodes: int) -> int:
     return view_size
 
 
+#: the most (observer, member) entries a run may hold: a full view at MAX_DENSE_NODES nodes
+MAX_VIEW_ENTRIES = MAX_DENSE_NODES**2
+
+
 def check_dense(protocol: str, nodes: int, view_size: int | None = 0) -> None:
-    """A full view above MAX_DENSE_NODES is refused; so is a view of one member."""
+    """A full view above MAX_DENSE_NODES is refused; so is a view of one member, and a
+    partial view whose table would exceed a full view's bound: ``nodes x min(V + 1, nodes)``
+    entries (``V >= nodes - 1`` on the complete graph is a full view) at most
+    ``MAX_VIEW_ENTRIES``."""
     if view_size == 1:
         raise ConfigError("protocol.view_size", 1,
                           "must be 0 (full view) or at least 2 (a partial view)")
-    if resolve_view_size(view_size, nodes) == 0 and nodes > MAX_DENSE_NODES:
+    size = resolve_view_size(view_size, nodes)
+    if size > 0 and nodes * min(size + 1, nodes) > MAX_VIEW_ENTRIES:
+        most = MAX_VIEW_ENTRIES // nodes - 1
+        if most < 2:
+            raise ConfigError(
+                "nodes", nodes,
+                f"must be at most {MAX_VIEW_ENTRIES // 3} for protocol {protocol!r}: even a "
+                f"partial view of 2 peers holds nodes x 3 membership entries, at most "
+                f"{MAX_VIEW_ENTRIES} (as a full view of {MAX_DENSE_NODES} nodes)")
+        raise ConfigError(
+            "protocol.view_size", size,
+            f"must be at most {most} for {nodes} nodes with protocol {protocol!r}: the "
+            f"membership tables hold nodes x min(view_size + 1, nodes) entries, at most "
+            f"{MAX_VIEW_ENTRIES} (as a full view of {MAX_DENSE_NODES} nodes, 0.8-1.2 GB)")
+    if size == 0 and nodes > MAX_DENSE_NODES:
         raise ConfigError(
             "nodes", nodes,
             f"must be at most {MAX_DENSE_NODES} for protocol {protocol!r} with a full view "

@@ -17,6 +17,7 @@ from swarm.protocols.membership import (
     DEFAULT_VIEW_SIZE,
     MAX_DENSE_NODES,
     Views,
+    check_dense,
     resolve_view_size,
 )
 from swarm.protocols.swim import SWIM_PROFILES, SwimParams
@@ -167,6 +168,30 @@ def test_suspicion_timeout_shrinks_with_confirmations():
     assert ks.suspicion_timeout(2, 4.0, 24.0, 2) == 4.0
     assert 4.0 < ks.suspicion_timeout(1, 4.0, 24.0, 2) < 24.0
     assert ks.suspicion_timeout(0, 4.0, 24.0, 0) == 4.0
+
+
+@pytest.mark.parametrize("nodes, view_size, most", [
+    (50_000, 50_000, 1999),  # on the complete graph: a full view of 50 000 nodes
+    (50_000, 49_999, 1999),
+    (20_000, 10**6, 4999),
+    (20_000, 5000, 4999),
+    (4_000_000, None, 24),  # the default 32 peers: 1.3 x 10^8 entries
+])
+def test_partial_views_are_bounded_like_a_full_view(nodes, view_size, most):
+    """nodes x min(view_size + 1, nodes) entries at most MAX_DENSE_NODES^2: a large
+    view_size must not get around the full view's memory bound."""
+    for name in ("swim", "heartbeat"):
+        with pytest.raises(ConfigError) as err:
+            Scenario.from_dict({"nodes": nodes, "protocol": name,
+                                "protocol.view_size": view_size})
+        assert err.value.field == "protocol.view_size"
+        assert err.value.value == (view_size or DEFAULT_VIEW_SIZE)
+        assert f"at most {most} " in err.value.allowed
+        Scenario.from_dict({"nodes": nodes, "protocol": name, "protocol.view_size": most})
+    check_dense("swim", 100, 10**6)  # a full view of 100 nodes: fine
+    with pytest.raises(ConfigError) as err:
+        check_dense("swim", 40_000_000, 2)  # no partial view fits
+    assert err.value.field == "nodes"
 
 
 # -- behaviour -------------------------------------------------------------------------------

@@ -91,7 +91,8 @@ def view_size_param() -> Any:
         None, min=0, max=10**6, units="members",
         help=f"members each node tracks: 0 = full view (every member; at most "
         f"{MAX_DENSE_NODES} nodes), V >= 2 = a partial view of V peers (overlay neighbours, "
-        f"or a random ring lattice on the complete graph); none: full view up to "
+        f"or a random ring lattice on the complete graph; nodes x (V + 1) at most "
+        f"{MAX_DENSE_NODES}^2); none: full view up to "
         f"{MAX_DENSE_NODES} nodes, {DEFAULT_VIEW_SIZE} above")
 
 

@@ -292,6 +292,23 @@ def test_heartbeat_first_detection_is_exactly_t_fail():
         assert run.events["first_detection_periods"].iloc[0] == 12
 
 
+@pytest.mark.parametrize("engine", ["kernels", "agents"])
+def test_heartbeat_node_restarted_without_state_is_taken_back_at_once(engine):
+    """Node 4 is down 30 rounds (held failed everywhere, t_fail 20) and restarts without its
+    state: its counter restarts from the current round, above the one the others hold, so
+    the views are accurate again as quickly as with its state kept (9 rounds), not once a
+    counter restarted at 1 passes the old value (110 rounds)."""
+    out = []
+    for keep in ("true", "false"):
+        s = Scenario.from_dict({
+            "nodes": 60, "protocol": "heartbeat", "seed": 1, "max_rounds": 300,
+            "protocol.t_fail": 20, "protocol.t_cleanup": 200,
+            "timeline": f'100: crash select=ids ids="4" end=129 keep_state={keep}'})
+        ev = swarm.simulate(s, engine=engine).events
+        out.append(int(ev.loc[ev["event"] == "recover", "reconverge_rounds"].iloc[0]))
+    assert out[1] <= out[0] + 2 and out[1] < 20
+
+
 @pytest.mark.parametrize("lifeguard", [False, True])
 def test_skipping_rows_whose_suspicions_cannot_expire_changes_nothing(lifeguard):
     """swim_commit scans a row for suspicion timeouts only from next_check on; forcing a scan

@@ -544,7 +544,8 @@ class Swim(Protocol):
             state.probe_target, state.acked, state.sent, state.snap_member, state.snap_status,
             state.snap_inc, state.snap_count, t,
             self.limit, self.t_min, self.t_max, self.k_expected, self.lifeguard,
-            self.health_max, self.tally, self._probed, self._next_check, *self._pview(),
+            self.health_max, self.tally, self._probed, self._next_check, state.byzantine,
+            *self._pview(),
         )
         live = state.live
         alive, dead = self.counts

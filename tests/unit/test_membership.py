@@ -489,3 +489,35 @@ def test_accusations_both_paths_and_heartbeat_has_none():
     with pytest.raises(ConfigError, match="does not implement it"):
         Scenario.from_dict({"nodes": 50, "protocol": "heartbeat",
                             "timeline": "byzantine fraction=0.1 behaviour=accuse"})
+
+
+@pytest.mark.parametrize("engine", ["kernels", "agents"])
+def test_accusations_run_from_start_to_end_and_accusers_timeouts_are_not_counted(engine):
+    """Accusations in rounds start..end exactly. Under heavy loss some refutations never
+    reach the accuser, whose own SUSPECT entries then time out: ``declarations`` /
+    ``false_positives`` count honest rows' timeouts only (every SUSPECT -> DEAD of the
+    period's commit in a non-Byzantine row, and none of the accusers')."""
+    s = Scenario.from_dict({"nodes": 60, "protocol": "swim", "seed": 0, "max_rounds": 60,
+                            "protocol.view_size": 6,
+                            "timeline": "byzantine fraction=0.05 start=3 end=50 "
+                                        "behaviour=accuse; loss rate=0.6"})
+    model = SwarmModel(s, engine=engine)
+    proto = model.protocol
+    end_round = proto.end_round
+    honest, accusers = [0], [0]
+
+    def counting(state, t):
+        before = state.view.copy()
+        end_round(state, t)
+        new = ((before == ks.SUSPECT) & (state.view == ks.DEAD)).sum(axis=1)
+        honest[0] += int(new[state.byzantine == 0].sum())
+        accusers[0] += int(new[state.byzantine != 0].sum())
+
+    proto.end_round = counting
+    while model.running:
+        model.step()
+    rounds = model.engine.rounds_frame()
+    acc = rounds.set_index("round")["accusations"]
+    assert (acc.loc[3:50] > 0).all() and acc.drop(range(3, 51)).eq(0).all()
+    assert accusers[0] > 0
+    assert int(rounds["declarations"].sum()) == honest[0]

@@ -65,20 +65,20 @@ def heartbeat_receive(src, dst, hb, hb_next, last, t, t_fail, useful, pindptr, p
 
 
 @njit(cache=True)
-def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, first_detect, first_dead,
-                     dead_count, tally, pindptr, pindices, partial):
+def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, dead_count, tally,
+                     pindptr, pindices, partial):
     """End of round t, every entry of every live observer in one pass:
 
     - a counter that grew: ``hb = hb_next``, ``last = t`` (a forgotten member comes back);
-    - age ``t - last`` reaching ``t_fail``: the member is declared failed (``first_detect``
-      / ``first_dead`` of a down member: the first round anyone did); reaching
+    - age ``t - last`` reaching ``t_fail``: the member is declared failed; reaching
       ``t_cleanup``: forgotten (``hb = -1``).
 
     Returns (pairs in agreement, failed-or-forgotten entries, the largest age of a live
     member's entry): an entry agrees when it holds a live member alive or a down member
     failed or forgotten; ``dead_count[j]`` = live observers holding member j failed or
-    forgotten. The largest age is how close the detector is to a false detection (one at
-    t_fail)."""
+    forgotten (from which the caller records when a down member was first detected:
+    ``Episodes.record_detected``). The largest age is how close the detector is to a false
+    detection (one at t_fail)."""
     n = live.shape[0]
     width = hb.shape[1]
     agree = 0
@@ -110,9 +110,6 @@ def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, first_detect
                         tally[T_DECLARATIONS] += 1
                         if live[j]:
                             tally[T_FALSE_POS] += 1
-                        elif first_detect[j] < 0:
-                            first_detect[j] = t
-                            first_dead[j] = t
                     if age >= t_cleanup:
                         hb[i, c] = -1
                         hb_next[i, c] = -1

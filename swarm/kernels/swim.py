@@ -56,7 +56,7 @@ KIND_PHASE = np.array([0, 1, 2, 3, 4, 5, 0, 1, 0], np.int64)
 T_CHANGES = 0  # view entries changed (any cause)
 T_SUSPICIONS = 1  # suspicions raised by a node's own failed probe
 T_REFUTATIONS = 2  # a node refuted a suspicion (or death) about itself
-T_DECLARATIONS = 3  # suspicion timeouts: a node declared a member dead
+T_DECLARATIONS = 3  # suspicion timeouts: an honest node declared a member dead
 T_FALSE_POS = 4  # ... of which the member was live
 T_PROBES = 5  # probes sent
 T_PROBES_LIVE = 6  # ... of which the target was live
@@ -528,9 +528,9 @@ def suspicion_timeout(c, t_min, t_max, k_expected):
 @njit(cache=True)
 def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pending, health,
                 next_probe, probe_target, acked, sent, snap_member, snap_status, snap_inc,
-                snap_count, first_suspect, first_dead, t, limit, t_min, t_max, k_expected,
-                lifeguard, health_max, tally, probed, next_check, pindptr, pindices, partial,
-                width):
+                snap_count, t, limit, t_min, t_max, k_expected,
+                lifeguard, health_max, tally, probed, next_check, byzantine, pindptr, pindices,
+                partial, width):
     """End of round t (both paths):
 
     1. transmissions: each snapshot entry still current loses one transmission per message
@@ -539,11 +539,13 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pendin
        prober suspect its target if it held it ALIVE (Lifeguard: health + 1; an ack: - 1;
        the next probe comes 1 + health periods later);
     3. suspicion timeouts: a SUSPECT entry older than the timeout (t_min periods; Lifeguard:
-       from t_max down to t_min with confirmations) becomes DEAD and is queued.
+       from t_max down to t_min with confirmations) becomes DEAD and is queued; counted in
+       T_DECLARATIONS / T_FALSE_POS only in an honest row (``byzantine[i] == 0``: an
+       accuser's own accusations time out in its view too, and are not honest timeouts).
 
-    ``first_suspect`` / ``first_dead`` record, for a down member, the first round in which
-    any node suspected it after a failed probe / declared it dead; ``probed`` is scratch (the
-    members probed this period, counted in T_PROBED). ``next_check[i]`` is a lower bound of
+    ``probed`` is scratch (the members probed this period, counted in T_PROBED). (When a
+    down member is first detected / held dead is recorded by the caller from ``counts``,
+    ``Episodes.record_detected``.) ``next_check[i]`` is a lower bound of
     the first round in which one of row i's suspicions can time out (its oldest suspicion's
     start + ceil(t_min): every timeout is at least t_min, and a suspicion started later
     expires later); a row is scanned only from that round on, which keeps a busy row from
@@ -590,8 +592,6 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pendin
                 queue(tx, n_pending, i, cj, limit)
                 tally[T_SUSPICIONS] += 1
                 tally[T_CHANGES] += 1
-                if not live[j] and first_suspect[j] < 0:
-                    first_suspect[j] = t
         if lifeguard:
             next_probe[i] = t + 1 + health[i]
     wait = math.ceil(t_min)
@@ -613,12 +613,11 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pendin
             else:
                 set_status(view, n_suspect, counts, live, i, c, j, DEAD)
                 queue(tx, n_pending, i, c, limit)
-                tally[T_DECLARATIONS] += 1
                 tally[T_CHANGES] += 1
-                if live[j]:
-                    tally[T_FALSE_POS] += 1
-                elif first_dead[j] < 0:
-                    first_dead[j] = t
+                if byzantine[i] == 0:
+                    tally[T_DECLARATIONS] += 1
+                    if live[j]:
+                        tally[T_FALSE_POS] += 1
         next_check[i] = oldest + wait
 
 

@@ -221,7 +221,9 @@ class Aggregation(Protocol):
     def honest(self, state: SwarmState) -> tuple[np.ndarray, float]:
         """(the nodes the metrics are over, the target): the live nodes and the mean of all
         initial values; while any node is Byzantine, the honest live nodes and the mean of
-        the honest nodes' initial values (live or not)."""
+        the honest nodes' initial values (live or not) — before round 1, not at the window's
+        opening: with a Byzantine ``start`` > 1 the exchanges before it moved value between
+        honest nodes and future liars, which shows as bias even with censors only."""
         if not self.liars:
             return state.live, self.target_all
         honest = state.byzantine == 0

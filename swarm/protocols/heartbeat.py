@@ -11,7 +11,10 @@ view's members with a partial one); a receiver keeps, member by member, the larg
 for the members it tracks, and notes the round whenever a counter grows.
 A member whose counter has not grown for ``t_fail`` rounds is declared failed (and no longer
 gossiped); after ``t_cleanup`` rounds it is forgotten. A forgotten member is put back by any
-gossiped counter — which is why the paper asks for ``t_cleanup >= 2 t_fail``.
+gossiped counter — which is why the paper asks for ``t_cleanup >= 2 t_fail``. A node
+restarted without its state (``keep_state = false``) restarts its own counter from the
+current round, above any it gossiped before (restarted at 1, observers holding a higher old
+counter would ignore it until it passed that value or ``t_cleanup`` forgot the entry).
 
 Conventions (docs/protocols.md, ``heartbeat``): C1 (a message carries the sender's list as at
 the start of the round; what a node learns in round t it gossips from round t + 1) and C2.
@@ -163,10 +166,16 @@ class Heartbeat(Protocol):
 
     def reset_nodes(self, state: SwarmState, nodes: np.ndarray) -> None:
         """A node restarted without its state knows every member at counter 0, as at the
-        start, and heard from all of them now."""
+        start, and heard from all of them now — except its own counter, which restarts from
+        the current round (a clock-based heartbeat, as in Cassandra's generation): above
+        any counter it gossiped before (a counter grows by at most 1 a round), so observers
+        that hold it failed take it back at once instead of ignoring a lower counter until
+        it passes the old value or ``t_cleanup`` forgets the entry."""
         for name in ("hb", "hb_next"):
             getattr(state, name)[nodes] = 0
         state.last[nodes] = state.round
+        own = np.full(nodes.shape, self.views.width - 1) if self.views.partial else nodes
+        state.hb[nodes, own] = state.hb_next[nodes, own] = state.round
 
     # -- kernel path -------------------------------------------------------------------------
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
@@ -194,8 +203,10 @@ class Heartbeat(Protocol):
     def end_round(self, state: SwarmState, t: int) -> None:
         agree, failed, oldest = k.heartbeat_commit(
             state.live, state.hb, state.hb_next, state.last, t, self.t_fail, self.t_cleanup,
-            state.first_detect, state.first_dead, self._dead_count, self.tally,
-            self.views.indptr, self.views.indices, self.views.partial)
+            self._dead_count, self.tally, self.views.indptr, self.views.indices,
+            self.views.partial)
+        held = self._dead_count > 0  # heartbeat: detected = declared failed (or forgotten)
+        Episodes.record_detected(state, held, held, t)
         Episodes.record_all_dead(state, self._dead_count, self.trackers, t)
         pairs = int(self.trackers.sum())
         self._row = self._metrics_row(agree / pairs if pairs else 1.0, failed, oldest)

@@ -23,7 +23,11 @@ partial, width``):
   gossiped update only about a member it tracks (binary search in its sorted row). Memory per
   node: ``W`` x (8 SWIM / 12 heartbeat) bytes of state + 4 bytes per peer id, i.e. at most
   ``(V + 1) x 8 + 4 V`` = 404 bytes (SWIM) and ``(V + 1) x 12 + 4 V`` = 524 bytes (heartbeat)
-  at V = 32, whatever ``n``: 0.4 / 0.5 GB at ``n = 10^6``.
+  at V = 32: 0.4 / 0.5 GB at ``n = 10^6``. The tables of any view are bounded like a full
+  view's: ``n x min(V + 1, n)`` entries at most ``MAX_VIEW_ENTRIES`` = 10^8 (so V <=
+  10^8 / n - 1: 99 at 10^6 nodes, 32 up to about 3 x 10^6; a larger V, including one that
+  makes the view full on the complete graph, is a ConfigError naming ``protocol.view_size``
+  with the largest allowed).
 
 Who the peers are: on an overlay (any topology but the complete graph), the node's neighbours,
 capped at ``V`` by a uniform draw without replacement (only nodes with more than ``V``
@@ -46,14 +50,16 @@ the default ``t_fail`` (4 ceil(log2 n) >= 68 rounds above 10^4 nodes), and the s
 per node as n grows, and log n moves by less than 2 between 10^5 and 10^6.
 
 **Ground truth.** A node that goes down (crash, churn) starts an **episode** (member, round
-it went down, round it came back). For each episode the protocol records the first round in
-which some live node detected it (SWIM: suspected it after a failed probe; heartbeat: declared
-it failed), the first round in which some node declared it dead, and the first round at whose
-end every live node **tracking it** (having it in its view: every live node with a full
-view) held it dead; a member no live node tracks is never "known" (its ``all_know`` stays
-open). View agreement is over the same (live observer, tracked member) pairs. Times are in
-periods counted from the crash round as 1: a crash at the start of round t detected in round t
-took 1 period.
+it went down, round it came back). For each episode the protocol records the first round (from
+the one it went down in) at whose end some live node tracking it **detected** it (held it not
+alive — SWIM: suspect or dead; heartbeat: failed or forgotten — for whatever reason: its own
+probe or timeout, gossip, or an entry held since before the crash, which makes the crash round
+itself the detection, 1 period), the first round at whose end some live node held it dead
+(SWIM; heartbeat: the same as detection), and the first round at whose end every live node
+**tracking it** (having it in its view: every live node with a full view) held it dead; a
+member no live node tracks is never "known" (its ``all_know`` stays open). View agreement
+is over the same (live observer, tracked member) pairs. Times are in periods counted from the
+crash round as 1: a crash at the start of round t detected in round t took 1 period.
 """
 
 from __future__ import annotations
@@ -69,8 +75,8 @@ from swarm.kernels.views import count_trackers
 from swarm.state import SwarmState
 from swarm.topology import Topology
 
-__all__ = ["MAX_DENSE_NODES", "DEFAULT_VIEW_SIZE", "check_dense", "view_size_param",
-           "resolve_view_size", "Views", "Episodes", "detection_summary",
+__all__ = ["MAX_DENSE_NODES", "MAX_VIEW_ENTRIES", "DEFAULT_VIEW_SIZE", "check_dense",
+           "view_size_param", "resolve_view_size", "Views", "Episodes", "detection_summary",
            "membership_summary", "annotate_events", "DETECTION_EVENTS"]
 
 MAX_DENSE_NODES = 10_000
@@ -85,7 +91,8 @@ def view_size_param() -> Any:
         None, min=0, max=10**6, units="members",
         help=f"members each node tracks: 0 = full view (every member; at most "
         f"{MAX_DENSE_NODES} nodes), V >= 2 = a partial view of V peers (overlay neighbours, "
-        f"or a random ring lattice on the complete graph); none: full view up to "
+        f"or a random ring lattice on the complete graph; nodes x (V + 1) at most "
+        f"{MAX_DENSE_NODES}^2); none: full view up to "
         f"{MAX_DENSE_NODES} nodes, {DEFAULT_VIEW_SIZE} above")
 
 
@@ -96,12 +103,33 @@ def resolve_view_size(view_size: int | None, nodes: int) -> int:
     return view_size
 
 
+#: the most (observer, member) entries a run may hold: a full view at MAX_DENSE_NODES nodes
+MAX_VIEW_ENTRIES = MAX_DENSE_NODES**2
+
+
 def check_dense(protocol: str, nodes: int, view_size: int | None = 0) -> None:
-    """A full view above MAX_DENSE_NODES is refused; so is a view of one member."""
+    """A full view above MAX_DENSE_NODES is refused; so is a view of one member, and a
+    partial view whose table would exceed a full view's bound: ``nodes x min(V + 1, nodes)``
+    entries (``V >= nodes - 1`` on the complete graph is a full view) at most
+    ``MAX_VIEW_ENTRIES``."""
     if view_size == 1:
         raise ConfigError("protocol.view_size", 1,
                           "must be 0 (full view) or at least 2 (a partial view)")
-    if resolve_view_size(view_size, nodes) == 0 and nodes > MAX_DENSE_NODES:
+    size = resolve_view_size(view_size, nodes)
+    if size > 0 and nodes * min(size + 1, nodes) > MAX_VIEW_ENTRIES:
+        most = MAX_VIEW_ENTRIES // nodes - 1
+        if most < 2:
+            raise ConfigError(
+                "nodes", nodes,
+                f"must be at most {MAX_VIEW_ENTRIES // 3} for protocol {protocol!r}: even a "
+                f"partial view of 2 peers holds nodes x 3 membership entries, at most "
+                f"{MAX_VIEW_ENTRIES} (as a full view of {MAX_DENSE_NODES} nodes)")
+        raise ConfigError(
+            "protocol.view_size", size,
+            f"must be at most {most} for {nodes} nodes with protocol {protocol!r}: the "
+            f"membership tables hold nodes x min(view_size + 1, nodes) entries, at most "
+            f"{MAX_VIEW_ENTRIES} (as a full view of {MAX_DENSE_NODES} nodes, 0.8-1.2 GB)")
+    if size == 0 and nodes > MAX_DENSE_NODES:
         raise ConfigError(
             "nodes", nodes,
             f"must be at most {MAX_DENSE_NODES} for protocol {protocol!r} with a full view "
@@ -264,6 +292,18 @@ class Episodes:
         return True
 
     @staticmethod
+    def record_detected(state: SwarmState, held: np.ndarray, dead: np.ndarray, t: int) -> None:
+        """End of round t: down members that some live node tracking them holds not alive
+        (``held``: SWIM suspect or dead, heartbeat failed or forgotten) / dead (``dead``),
+        for whatever reason (its own probe or timeout, gossip, an entry held since before
+        the crash): first_detect / first_dead = t (first time). So first_detect <=
+        first_dead <= all_dead whenever they are set."""
+        if state.n_live < state.n:
+            down = state.down_round >= 0
+            state.first_detect[down & (state.first_detect < 0) & held] = t
+            state.first_dead[down & (state.first_dead < 0) & dead] = t
+
+    @staticmethod
     def record_all_dead(state: SwarmState, dead_count: np.ndarray, trackers: np.ndarray,
                         t: int) -> None:
         """Down members now held dead by every live node tracking them (at least one):
@@ -286,10 +326,12 @@ def _periods(at: int, since: int) -> int | None:
 
 
 def detection_summary(episodes: list[tuple[int, ...]]) -> dict[str, Any]:
-    """``crashes`` (episodes), ``undetected`` (episodes nobody detected), and the means over
-    the detected ones of ``first_detection_periods``, ``first_dead_periods`` and
-    ``all_know_periods`` (every live node tracking it holds it dead); None when there is
-    none."""
+    """``crashes`` (episodes), ``undetected`` (episodes never detected: a declared or
+    all-known episode is always detected, ``Episodes.record_detected``), and the means of
+    ``first_detection_periods`` over the detected episodes (``crashes - undetected``),
+    ``first_dead_periods`` over those held dead by some live node, ``all_know_periods`` over
+    those held dead by every live node tracking them (each set inside the previous one);
+    None when a set is empty."""
     out: dict[str, Any] = {"crashes": len(episodes)}
     for key, col in (("first_detection_periods", 3), ("first_dead_periods", 4),
                      ("all_know_periods", 5)):

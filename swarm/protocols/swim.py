@@ -542,9 +542,10 @@ class Swim(Protocol):
             state.live, state.view, state.inc, state.since, state.tx, state.confirm,
             state.n_suspect, self.counts, state.n_pending, state.health, state.next_probe,
             state.probe_target, state.acked, state.sent, state.snap_member, state.snap_status,
-            state.snap_inc, state.snap_count, state.first_detect, state.first_dead, t,
+            state.snap_inc, state.snap_count, t,
             self.limit, self.t_min, self.t_max, self.k_expected, self.lifeguard,
-            self.health_max, self.tally, self._probed, self._next_check, *self._pview(),
+            self.health_max, self.tally, self._probed, self._next_check, state.byzantine,
+            *self._pview(),
         )
         live = state.live
         alive, dead = self.counts
@@ -553,6 +554,7 @@ class Swim(Protocol):
             false_dead = int(dead[live].sum())
         else:
             agree, false_dead = int(alive.sum()), int(dead.sum())
+        Episodes.record_detected(state, alive < self.trackers, dead > 0, t)
         Episodes.record_all_dead(state, dead, self.trackers, t)
         pairs = int(self.trackers.sum())
         suspects = int(state.n_suspect[live].sum())

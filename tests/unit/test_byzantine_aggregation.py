@@ -171,11 +171,12 @@ def test_equivocators_keep_the_honest_nodes_apart_with_little_bias(protocol):
     assert abs(eq["bias"]) < forge["bias"] / 5
 
 
-def test_censors_slow_averaging_but_leave_the_honest_mean_exact():
-    """A censor never completes an exchange, so the honest values only average among
-    themselves: their sum is conserved (bias at rounding level) and they still converge to
-    the honest target, more slowly than with no censor (complete graph: on a sparse one
-    censors can cut honest nodes off, which then never move)."""
+def test_censors_from_round_1_slow_averaging_but_leave_the_honest_mean_exact():
+    """Censors Byzantine from round 1 (``start = 1``, as ``run`` sets): a censor never
+    completes an exchange, so the honest values only average among themselves: their sum
+    is conserved (bias at rounding level) and they still converge to the honest target,
+    more slowly than with no censor (complete graph: on a sparse one censors can cut honest
+    nodes off, which then never move). With a later start see the next test."""
     none = run("averaging", None, rounds=20, topology="complete").rows[-1]
     censored = run("averaging", "censor", 0.2, rounds=20, topology="complete")
     row = censored.rows[-1]
@@ -184,6 +185,24 @@ def test_censors_slow_averaging_but_leave_the_honest_mean_exact():
     np.testing.assert_allclose(st.value[honest].sum(), st.initial[honest].sum(), rtol=1e-12)
     assert abs(row["bias"]) < 1e-12
     assert none["max_rel_error"] < row["max_rel_error"] < 0.1
+
+
+def test_censors_starting_later_leave_the_shift_before_the_window_as_bias():
+    """The honest target is the mean of the honest nodes' initial values: with censors from
+    round 3, the exchanges of rounds 1-2 moved value between honest nodes and the future
+    censors, so the honest sum at the window's opening (conserved from then on) is not the
+    initial one and the bias is that shift, not rounding."""
+    s = Scenario.from_dict({"nodes": 1000, "protocol": "averaging", "seed": 1,
+                            "max_rounds": 30, "protocol.tolerance": 0.0})
+    s = dataclasses.replace(s, faults=[ByzantineParams(fraction=0.1, start=3,
+                                                       behaviour="censor")])
+    engine = Engine(s)
+    engine.run()
+    st = engine.state
+    honest = st.byzantine == 0
+    shift = st.value[honest].sum() / st.initial[honest].sum() - 1
+    assert abs(shift) > 1e-4
+    assert engine.rows[-1]["bias"] == pytest.approx(shift, rel=1e-3)
 
 
 def test_censors_swallow_push_sum_mass():

@@ -17,6 +17,7 @@ from swarm.protocols.membership import (
     DEFAULT_VIEW_SIZE,
     MAX_DENSE_NODES,
     Views,
+    check_dense,
     resolve_view_size,
 )
 from swarm.protocols.swim import SWIM_PROFILES, SwimParams
@@ -169,6 +170,30 @@ def test_suspicion_timeout_shrinks_with_confirmations():
     assert ks.suspicion_timeout(0, 4.0, 24.0, 0) == 4.0
 
 
+@pytest.mark.parametrize("nodes, view_size, most", [
+    (50_000, 50_000, 1999),  # on the complete graph: a full view of 50 000 nodes
+    (50_000, 49_999, 1999),
+    (20_000, 10**6, 4999),
+    (20_000, 5000, 4999),
+    (4_000_000, None, 24),  # the default 32 peers: 1.3 x 10^8 entries
+])
+def test_partial_views_are_bounded_like_a_full_view(nodes, view_size, most):
+    """nodes x min(view_size + 1, nodes) entries at most MAX_DENSE_NODES^2: a large
+    view_size must not get around the full view's memory bound."""
+    for name in ("swim", "heartbeat"):
+        with pytest.raises(ConfigError) as err:
+            Scenario.from_dict({"nodes": nodes, "protocol": name,
+                                "protocol.view_size": view_size})
+        assert err.value.field == "protocol.view_size"
+        assert err.value.value == (view_size or DEFAULT_VIEW_SIZE)
+        assert f"at most {most} " in err.value.allowed
+        Scenario.from_dict({"nodes": nodes, "protocol": name, "protocol.view_size": most})
+    check_dense("swim", 100, 10**6)  # a full view of 100 nodes: fine
+    with pytest.raises(ConfigError) as err:
+        check_dense("swim", 40_000_000, 2)  # no partial view fits
+    assert err.value.field == "nodes"
+
+
 # -- behaviour -------------------------------------------------------------------------------
 
 def test_no_loss_two_messages_per_member_per_period_and_no_suspicion():
@@ -193,6 +218,21 @@ def test_a_crash_is_detected_and_reported_per_event():
     live = np.flatnonzero(state.live)
     assert (state.view[np.ix_(live, down)] == ks.DEAD).all()
     assert run.summary["agreement_final"] == 1.0 and run.summary["false_positives_total"] == 0
+
+
+@pytest.mark.parametrize("engine", ["kernels", "agents"])
+def test_a_member_suspected_before_its_crash_counts_as_detected_in_the_crash_round(engine):
+    """Member 7 is already SUSPECT in some views (a probe lost to the 30% loss, spread by
+    gossip) when it crashes in round 20: nobody's own probe suspects it after the crash, but
+    the episode is detected at the end of round 20 (1 period), before it is declared dead."""
+    s = swim(nodes=40, seed=7, max_rounds=100,
+             timeline='20: crash select=ids ids="7"; loss rate=0.3')
+    run = swarm.simulate(s, engine=engine)
+    sm = run.summary
+    assert sm["crashes"] == 1 and sm["undetected"] == 0
+    assert sm["first_detection_periods"] == 1.0 and sm["first_dead_periods"] == 2.0
+    assert sm["all_know_periods"] == 10.0
+    assert run.events["first_detection_periods"].iloc[0] == 1
 
 
 def test_partition_both_sides_declare_the_other_dead_then_merge():
@@ -250,6 +290,23 @@ def test_heartbeat_first_detection_is_exactly_t_fail():
         run = swarm.simulate(s)
         assert run.summary["first_detection_periods"] == 12
         assert run.events["first_detection_periods"].iloc[0] == 12
+
+
+@pytest.mark.parametrize("engine", ["kernels", "agents"])
+def test_heartbeat_node_restarted_without_state_is_taken_back_at_once(engine):
+    """Node 4 is down 30 rounds (held failed everywhere, t_fail 20) and restarts without its
+    state: its counter restarts from the current round, above the one the others hold, so
+    the views are accurate again as quickly as with its state kept (9 rounds), not once a
+    counter restarted at 1 passes the old value (110 rounds)."""
+    out = []
+    for keep in ("true", "false"):
+        s = Scenario.from_dict({
+            "nodes": 60, "protocol": "heartbeat", "seed": 1, "max_rounds": 300,
+            "protocol.t_fail": 20, "protocol.t_cleanup": 200,
+            "timeline": f'100: crash select=ids ids="4" end=129 keep_state={keep}'})
+        ev = swarm.simulate(s, engine=engine).events
+        out.append(int(ev.loc[ev["event"] == "recover", "reconverge_rounds"].iloc[0]))
+    assert out[1] <= out[0] + 2 and out[1] < 20
 
 
 @pytest.mark.parametrize("lifeguard", [False, True])
@@ -432,3 +489,35 @@ def test_accusations_both_paths_and_heartbeat_has_none():
     with pytest.raises(ConfigError, match="does not implement it"):
         Scenario.from_dict({"nodes": 50, "protocol": "heartbeat",
                             "timeline": "byzantine fraction=0.1 behaviour=accuse"})
+
+
+@pytest.mark.parametrize("engine", ["kernels", "agents"])
+def test_accusations_run_from_start_to_end_and_accusers_timeouts_are_not_counted(engine):
+    """Accusations in rounds start..end exactly. Under heavy loss some refutations never
+    reach the accuser, whose own SUSPECT entries then time out: ``declarations`` /
+    ``false_positives`` count honest rows' timeouts only (every SUSPECT -> DEAD of the
+    period's commit in a non-Byzantine row, and none of the accusers')."""
+    s = Scenario.from_dict({"nodes": 60, "protocol": "swim", "seed": 0, "max_rounds": 60,
+                            "protocol.view_size": 6,
+                            "timeline": "byzantine fraction=0.05 start=3 end=50 "
+                                        "behaviour=accuse; loss rate=0.6"})
+    model = SwarmModel(s, engine=engine)
+    proto = model.protocol
+    end_round = proto.end_round
+    honest, accusers = [0], [0]
+
+    def counting(state, t):
+        before = state.view.copy()
+        end_round(state, t)
+        new = ((before == ks.SUSPECT) & (state.view == ks.DEAD)).sum(axis=1)
+        honest[0] += int(new[state.byzantine == 0].sum())
+        accusers[0] += int(new[state.byzantine != 0].sum())
+
+    proto.end_round = counting
+    while model.running:
+        model.step()
+    rounds = model.engine.rounds_frame()
+    acc = rounds.set_index("round")["accusations"]
+    assert (acc.loc[3:50] > 0).all() and acc.drop(range(3, 51)).eq(0).all()
+    assert accusers[0] > 0
+    assert int(rounds["declarations"].sum()) == honest[0]

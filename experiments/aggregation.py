@@ -203,7 +203,7 @@ def consensus_table(cons: pd.DataFrame) -> pd.DataFrame:
 
 def figure(conv: pd.DataFrame, table: pd.DataFrame, cons: pd.DataFrame, byz: pd.DataFrame,
            path: Path) -> Path:
-    from swarm.plot import _pyplot
+    from swarm.plot import _pyplot, save_figure
 
     plt = _pyplot()
     fig, (left, right, third) = plt.subplots(1, 3, figsize=(16, 4.2))
@@ -249,11 +249,7 @@ def figure(conv: pd.DataFrame, table: pd.DataFrame, cons: pd.DataFrame, byz: pd.
     third.grid(True, alpha=0.3)
     third.legend(fontsize="x-small")
     third.set_title("aggregation under Byzantine nodes, complete graph", fontsize="medium")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -103,7 +103,7 @@ def figure(runs: pd.DataFrame, n: int, path: Path) -> Path:
     """False acceptance vs the number of liars (symmetric-log axis: 0, 1, 2 liars and the
     percentages all show), one panel per behaviour, one line per defence (markers and dashes
     differ: defences that coincide stay visible)."""
-    from swarm.plot import _pyplot
+    from swarm.plot import _pyplot, save_figure
 
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(BEHAVIOURS), figsize=(11, 4.2), sharey=True)
@@ -124,11 +124,7 @@ def figure(runs: pd.DataFrame, n: int, path: Path) -> Path:
     axes[-1].legend(fontsize="x-small")
     fig.suptitle(f"push-pull, n = {n}, complete graph: false acceptance per defence",
                  fontsize="medium")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -101,7 +101,7 @@ def table(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def figure(rows: pd.DataFrame, path: Path) -> Path:
-    from swarm.plot import _pyplot
+    from swarm.plot import _pyplot, save_figure
 
     plt = _pyplot()
     t = table(rows)
@@ -124,11 +124,7 @@ def figure(rows: pd.DataFrame, path: Path) -> Path:
     n = int(rows["nodes"].iloc[0])
     fig.suptitle(f"register, n = {n}, 60/40 split: ap stays available and diverges, "
                  "cp refuses the minority and stays consistent", fontsize="medium")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:

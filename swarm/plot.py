@@ -17,7 +17,7 @@ import pandas as pd
 
 from swarm.analysis import aggregate
 
-__all__ = ["metric_vs_param", "save"]
+__all__ = ["metric_vs_param", "save", "save_figure"]
 
 BANDS = {"ci95": ("ci95_low", "ci95_high"), "quantiles": ("q05", "q95")}
 
@@ -79,14 +79,17 @@ def metric_vs_param(
 
 def save(ax: Any, path: str | Path, title: str | None = None) -> Path:
     """Write the Axes' figure as PNG (directories created) and close it."""
-    plt = _pyplot()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if title:
         ax.set_title(title, fontsize="medium")
-    fig = ax.get_figure()
+    return save_figure(ax.get_figure(), path)
+
+
+def save_figure(fig: Any, path: str | Path) -> Path:
+    """Lay out a whole figure, write it as PNG (directories created) and close it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _pyplot().close(fig)
     return path
 

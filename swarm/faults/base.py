@@ -56,8 +56,8 @@ class FaultParams(Params):
     start: int = param(1, min=1, units="round", help="first round in which the fault acts")
     end: int | None = param(
         None, min=1, optional=True, units="round",
-        help="last round in which it acts (none: until the run ends); crashed nodes recover "
-        "and partitions heal after it",
+        help="last round in which it acts (none: until the run ends); after it crashed nodes "
+        "recover, partitions heal and Byzantine nodes are honest again",
     )
 
     def __post_init__(self) -> None:

@@ -50,7 +50,7 @@ from swarm.kernels import aggregation as k
 from swarm.messages import Messages
 from swarm.metrics import first_round_at_most
 from swarm.model import NodeAgent
-from swarm.protocols.base import Protocol
+from swarm.protocols.base import BYZANTINE_STREAM, Protocol
 from swarm.protocols.calls import answers, call_neighbours
 from swarm.state import SwarmState
 
@@ -60,9 +60,6 @@ __all__ = ["AveragingParams", "PushSumParams", "Averaging", "PushSum", "Averagin
 REQUEST, SHARE, ANSWER = k.REQUEST, k.SHARE, k.ANSWER
 #: the relative errors that separate the three node states a viewer shows
 ERROR_CUTS = np.array([0.10, 0.01])
-#: the named stream equivocators' coins are drawn from
-BYZANTINE_STREAM = "byzantine"
-_NO_COINS = np.empty(0, np.float64)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,12 +208,8 @@ class Aggregation(Protocol):
         if code == FORGE:
             return self.forged
         if code == EQUIVOCATE:
-            return self.forged if self.streams[BYZANTINE_STREAM].random() < 0.5 else self.mirror
+            return self.forged if self.byzantine_coin() < 0.5 else self.mirror
         return own
-
-    def coins(self, count: int) -> np.ndarray:
-        """``count`` doubles of the ``byzantine`` stream (none drawn for 0)."""
-        return self.streams[BYZANTINE_STREAM].random(count) if count else _NO_COINS
 
     def honest(self, state: SwarmState) -> tuple[np.ndarray, float]:
         """(the nodes the metrics are over, the target): the live nodes and the mean of all
@@ -315,7 +308,7 @@ class Averaging(Aggregation):
         buf = self.buffer(phase).reserve(m)
         if self.liars:
             byz = state.byzantine
-            coins = self.coins(k.exchange_coins(msgs.src, msgs.dst, msgs.kind, byz))
+            coins = self.byzantine_coins(k.exchange_coins(msgs.src, msgs.dst, msgs.kind, byz))
             r = k.exchange_receive_byzantine(msgs.src, msgs.dst, msgs.kind, state.value, byz,
                                              self.forged, self.mirror, coins, buf.flag,
                                              buf.src, buf.dst)
@@ -374,7 +367,7 @@ class PushSum(Aggregation):
             byz = state.byzantine
             k.share_receive_byzantine(msgs.src, msgs.dst, state.s, state.w, state.s_next,
                                       state.w_next, byz, self.forged, self.mirror,
-                                      self.coins(k.share_coins(msgs.src, byz)), useful)
+                                      self.byzantine_coins(k.share_coins(msgs.src, byz)), useful)
         else:
             k.share_receive(msgs.src, msgs.dst, state.s, state.w, state.s_next, state.w_next,
                             useful)

@@ -44,7 +44,7 @@ from swarm.kernels import agreement as k
 from swarm.messages import Messages
 from swarm.metrics import first_round_at_least
 from swarm.model import NodeAgent
-from swarm.protocols.base import Protocol
+from swarm.protocols.base import BYZANTINE_STREAM, Protocol
 from swarm.protocols.calls import answers, call_neighbours
 from swarm.state import SwarmState
 
@@ -52,11 +52,8 @@ __all__ = ["MajorityParams", "VoterParams", "Majority", "Voter", "OpinionAgent",
            "TIES_STREAM", "BYZANTINE_STREAM"]
 
 ASK, TELL = k.ASK, k.TELL
-_NO_COINS = np.empty(0, np.float64)
 #: the named stream tie-breaking coins are drawn from
 TIES_STREAM = "ties"
-#: the named stream equivocators' answers are drawn from
-BYZANTINE_STREAM = "byzantine"
 
 
 def _count_own(default: bool, help: str) -> Any:
@@ -150,7 +147,7 @@ class Majority(Protocol):
         if code == FORGE:
             return int(self.params.byzantine_opinion)
         if code == EQUIVOCATE:
-            return 1 if self.streams[BYZANTINE_STREAM].random() < 0.5 else 0
+            return 1 if self.byzantine_coin() < 0.5 else 0
         if code == CENSOR:
             return None
         return own
@@ -174,7 +171,7 @@ class Majority(Protocol):
         if self.liars:
             byz = state.byzantine
             count = k.tell_coins(msgs.src, msgs.kind, byz)
-            coins = self.streams[BYZANTINE_STREAM].random(count) if count else _NO_COINS
+            coins = self.byzantine_coins(count)
             r = k.opinion_receive_byzantine(msgs.src, msgs.dst, msgs.kind, state.opinion,
                                             state.votes, state.ones, byz,
                                             int(self.params.byzantine_opinion), coins,

@@ -55,7 +55,12 @@ from swarm.rng import Streams, UniformBuffer
 from swarm.state import SwarmState
 from swarm.topology import Topology
 
-__all__ = ["Protocol", "fanout_param", "check_fanout"]
+__all__ = ["Protocol", "fanout_param", "check_fanout", "BYZANTINE_STREAM"]
+
+#: the named stream what Byzantine nodes choose is drawn from (equivocators' coins, whom a
+#: SWIM accuser accuses): lies never shift the draws of the honest rule
+BYZANTINE_STREAM = "byzantine"
+_NO_DOUBLES = np.empty(0, np.float64)
 
 
 def fanout_param(help: str) -> Any:
@@ -115,6 +120,15 @@ class Protocol:
     def uniforms(self, rng: np.random.Generator, k: int) -> np.ndarray:
         """``k`` doubles from ``rng`` in one call (a reused buffer, valid until the next)."""
         return self._uniforms.draw(rng, k)
+
+    def byzantine_coin(self) -> float:
+        """One double of the ``byzantine`` stream (the agent rule's draw)."""
+        return float(self.streams[BYZANTINE_STREAM].random())
+
+    def byzantine_coins(self, count: int) -> np.ndarray:
+        """``count`` doubles of the ``byzantine`` stream in one call (none drawn for 0): the
+        kernel path's draws, the same doubles the agent rule takes one at a time."""
+        return self.streams[BYZANTINE_STREAM].random(count) if count else _NO_DOUBLES
 
     # -- state -------------------------------------------------------------------------------
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:

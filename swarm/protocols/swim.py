@@ -530,7 +530,7 @@ class Swim(Protocol):
         accusers = k.swim_accuse_count(state.live, state.byzantine, ACCUSE)
         if not accusers:
             return
-        u = self.streams["byzantine"].random(accusers)
+        u = self.byzantine_coins(accusers)
         status = DEAD if self.params.accuse == "dead" else SUSPECT
         k.swim_accuse(state.live, state.byzantine, ACCUSE, status, state.view, state.inc,
                       state.since, state.tx, state.confirm, state.n_suspect, self.counts,

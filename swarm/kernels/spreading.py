@@ -438,6 +438,9 @@ def commit_values(informed, informed_next, forged, forged_next, informed_round, 
     acceptances only, unlike a difference of ``count_values``, which also moves when nodes
     go down or come back and when Byzantine nodes holding the forged value turn honest."""
     false_new = 0
+    # commit_informed's first lines, written out again on purpose: a shared inline helper
+    # returning "newly set" made commit_informed's loop 3.4x slower (push-pull on 10^6 nodes
+    # to full: 0.17 -> 0.57 s), and that loop is on every honest run's hot path
     for i in range(informed.shape[0]):
         if informed_next[i]:
             informed_next[i] = False

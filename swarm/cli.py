@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from swarm.config import Scenario, describe_param, parse_value
-from swarm.errors import ConfigError
+from swarm.errors import ConfigError, did_you_mean
 
 __all__ = ["main"]
 
@@ -38,7 +38,44 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_BAD_INPUT)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The ``swarm`` group: every usage error (a bad option, a bad value, no such command)
+    and every ConfigError raised while a command runs is one line, ``swarm: error: ...``, and
+    exit code 2 -- never Click's three-line usage block or a traceback."""
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except ConfigError as exc:
+            _fail(str(exc))
+        except click.UsageError as exc:
+            _fail(self._one_line(exc))
+        except click.ClickException as exc:
+            _fail(" ".join(exc.format_message().split()))
+        except click.Abort:
+            click.echo("swarm: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def _one_line(self, exc: click.UsageError) -> str:
+        message = " ".join(exc.format_message().split()).rstrip(".")
+        if isinstance(exc, click.BadParameter) and exc.param is not None:
+            param = exc.param
+            name = (param.opts[0] if isinstance(param, click.Option) and param.opts
+                    else (param.name or "").upper())
+            return f"{name}: {' '.join(exc.message.split()).rstrip('.')}"
+        if message.startswith("No such command"):
+            word = message.split("'")[1] if message.count("'") >= 2 else ""
+            return (f"command = {word!r}: no such command; one of "
+                    + ", ".join(sorted(self.commands)) + did_you_mean(word, self.commands))
+        return message
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="swarm")
 def main() -> None:
     """Simulate gossip and failure recovery in swarms of thousands to millions of nodes."""
@@ -51,7 +88,8 @@ def _scenario_from_cli(
     data: dict[str, Any] = {}
     if scenario_file:
         data.update(Scenario.from_toml(scenario_file).to_dict())
-    updates = {key: value for key, value in flags.items() if value is not None}
+    updates = {key: parse_value(value) if key in _TEXT_FLAGS else value
+               for key, value in flags.items() if value is not None}
     for item in settings:
         key, eq, text = item.partition("=")
         if not eq or not key.strip():
@@ -62,6 +100,11 @@ def _scenario_from_cli(
     if not data:
         return Scenario.from_dict(updates)
     return Scenario.from_dict(data).replace(updates)
+
+
+#: flags given as text and parsed like a --set value, so the Scenario's own check names the
+#: field, the value and its range (Click's int type would answer in its own words)
+_TEXT_FLAGS = ("nodes", "protocol.fanout", "seed", "max_rounds")
 
 
 def _summary_table(summaries: pd.DataFrame) -> pd.DataFrame:
@@ -97,12 +140,12 @@ def _emit(frame: pd.DataFrame, fmt: str, index_label: str) -> None:
 @main.command()
 @click.option("--scenario", "scenario_file", type=click.Path(dir_okay=False),
               help="Scenario TOML file; flags and --set override it.")
-@click.option("--nodes", "-n", type=int, help="Number of nodes.")
+@click.option("--nodes", "-n", metavar="N", help="Number of nodes.")
 @click.option("--protocol", "-p", help="Protocol name (see `swarm protocols`).")
 @click.option("--topology", "-t", help="Topology name (see `swarm topologies`).")
-@click.option("--fanout", "-f", type=int, help="Partners per node per round (protocol.fanout).")
-@click.option("--seed", "-s", type=int, help="Seed of the run (root seed with --seeds).")
-@click.option("--max-rounds", type=int, help="Stop after this many rounds.")
+@click.option("--fanout", "-f", metavar="K", help="Partners per node per round (protocol.fanout).")
+@click.option("--seed", "-s", metavar="SEED", help="Seed of the run (root seed with --seeds).")
+@click.option("--max-rounds", metavar="ROUNDS", help="Stop after this many rounds.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="Any dotted scenario key, e.g. --set topology.k=20 (repeatable).")
 @click.option("--fault", "faults", multiple=True, metavar="ENTRY",
@@ -119,8 +162,8 @@ def _emit(frame: pd.DataFrame, fmt: str, index_label: str) -> None:
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Write Parquet: the run's round frame (one seed) or one row per seed.")
 def simulate(
-    scenario_file: str | None, nodes: int | None, protocol: str | None, topology: str | None,
-    fanout: int | None, seed: int | None, max_rounds: int | None, settings: tuple[str, ...],
+    scenario_file: str | None, nodes: str | None, protocol: str | None, topology: str | None,
+    fanout: str | None, seed: str | None, max_rounds: str | None, settings: tuple[str, ...],
     faults: tuple[str, ...], engine: str, seeds: int, fmt: str, show_rounds: bool,
     out: str | None,
 ) -> None:
@@ -245,20 +288,12 @@ def sweep_command(sweep_file: str, seeds: int | None, executor: str | None,
     table of dotted keys (lists expand, scalars stay), and optional seeds, root_seed,
     executor and out. Results stream to Parquet; running it again resumes.
     """
-    import tomllib
-
     from swarm.analysis import aggregate
-    from swarm.config import flatten_tables
+    from swarm.config import flatten_tables, read_toml
     from swarm.sweep import sweep as run_sweep
 
     try:
-        try:
-            raw = tomllib.loads(open(sweep_file, encoding="utf-8").read())
-        except OSError as exc:
-            raise ConfigError("sweep file", sweep_file, f"cannot be read ({exc.strerror})"
-                              ) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError("sweep file", sweep_file, f"is not valid TOML ({exc})") from None
+        raw = read_toml(sweep_file, "sweep file")
         known = {"base", "grid", "seeds", "root_seed", "executor", "out"}
         for key in raw:
             if key not in known:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from swarm.errors import ConfigError
+from swarm.errors import ConfigError, did_you_mean
 
 __all__ = [
     "param",
@@ -31,6 +31,7 @@ __all__ = [
     "Scenario",
     "parse_value",
     "describe_param",
+    "read_toml",
 ]
 
 MAX_NODES = 2**31 - 1  # node ids are int32 in messages and topologies
@@ -113,11 +114,14 @@ def check_value(name: str, value: Any, meta: Mapping[str, Any]) -> Any:
             value = float(value)
             ok = math.isfinite(value)
     else:
+        if kind is str and isinstance(value, (int, *_np_int())) and not isinstance(value, bool):
+            value = str(value)  # a text field given a number: its digits ('ids=5' is '5')
         ok = isinstance(value, kind)
     if not ok:
         raise ConfigError(name, value, _allowed(meta))
     if meta["choices"] and value not in meta["choices"]:
-        raise ConfigError(name, value, _allowed(meta))
+        raise ConfigError(name, value, _allowed(meta)
+                          + did_you_mean(value, [c for c in meta["choices"] if isinstance(c, str)]))
     if meta["min"] is not None and value < meta["min"]:
         raise ConfigError(name, value, _allowed(meta))
     if meta["max"] is not None and value > meta["max"]:
@@ -231,7 +235,8 @@ def _resolve(kind: str, value: Any, options: Mapping[str, Any] | None = None) ->
             value = dataclasses.replace(value, **options)
         return value
     if not isinstance(value, str) or value not in registry:
-        raise ConfigError(kind, value, "must be one of " + ", ".join(sorted(registry)))
+        raise ConfigError(kind, value, "must be one of " + ", ".join(sorted(registry))
+                          + did_you_mean(value, registry))
     cls = registry[value]
     options = dict(options or {})
     known = cls.field_names()
@@ -239,7 +244,8 @@ def _resolve(kind: str, value: Any, options: Mapping[str, Any] | None = None) ->
         if key not in known:
             allowed = ", ".join(f"{kind}.{k}" for k in known) or "none"
             raise ConfigError(
-                f"{kind}.{key}", options[key], f"unknown key for {kind} {value!r}; known: {allowed}"
+                f"{kind}.{key}", options[key], f"unknown key for {kind} {value!r}"
+                + did_you_mean(key, known, f"{kind}.") + f"; known: {allowed}"
             )
     return cls(**options)
 
@@ -321,6 +327,9 @@ class Scenario:
         """Build from a flat dict with dotted keys. Unknown keys are an error."""
         from swarm.faults import from_flat, parse_timeline
 
+        if not isinstance(data, Mapping):
+            raise ConfigError("scenario", type(data).__name__, "must be a dict of dotted keys, "
+                              "e.g. {'nodes': 1000, 'protocol.fanout': 2}")
         top: dict[str, Any] = {}
         sub: dict[str, dict[str, Any]] = {"protocol": {}, "topology": {}}
         faults: dict[str, dict[str, Any]] = {}
@@ -343,7 +352,8 @@ class Scenario:
                 known = sorted(_TOP_LEVEL) + ["protocol", "protocol.<param>", "topology",
                                               "topology.<param>", "faults.<label>.<param>",
                                               "timeline"]
-                raise ConfigError(key, value, "unknown key; known keys: " + ", ".join(known))
+                raise ConfigError(key, value, "unknown key" + did_you_mean(key, known)
+                                  + "; known keys: " + ", ".join(known))
         for kind in sub:
             name = top.get(kind, _DEFAULT_NAMES[kind])
             top[kind] = _resolve(kind, name, sub[kind])
@@ -372,17 +382,7 @@ class Scenario:
     def from_toml(cls, path: str | Path) -> Scenario:
         """Read a scenario TOML file: top-level keys plus ``[protocol]`` / ``[topology]``
         tables whose ``name`` key selects the registry entry."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(
-                "scenario file", str(path), f"cannot be read ({exc.strerror})"
-            ) from None
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError("scenario file", str(path), f"is not valid TOML ({exc})") from None
+        raw = read_toml(path, "scenario file")
         return cls.from_dict(flatten_tables(raw))
 
     def to_toml(self) -> str:
@@ -407,6 +407,28 @@ class Scenario:
             lines.append(f"[{head}]")
             lines.extend(body)
         return "\n".join(lines) + "\n"
+
+
+def read_toml(path: str | Path, field: str) -> dict[str, Any]:
+    """The tables of a TOML file; a file that cannot be read, is not UTF-8, is not TOML or
+    holds no key is a ConfigError on ``field`` (e.g. ``"scenario file"``) naming the path."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(field, str(path), f"cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(field, str(path), f"is not UTF-8 text (byte {exc.object[exc.start]:#04x}"
+                          f" at offset {exc.start})") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        reason = " ".join(str(exc).split())
+        raise ConfigError(field, str(path), f"is not valid TOML ({reason})") from None
+    if not raw:
+        raise ConfigError(field, str(path), "holds no key (an empty file is refused, not taken "
+                          "for the defaults)")
+    return raw
 
 
 def flatten_tables(raw: Mapping[str, Any]) -> dict[str, Any]:

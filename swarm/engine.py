@@ -31,7 +31,7 @@ import pandas as pd
 
 from swarm.config import Scenario
 from swarm.errors import ConfigError
-from swarm.faults import FaultParams, FaultSet
+from swarm.faults import EventLog, FaultParams, FaultSet
 from swarm.kernels.metrics import largest_live_component
 from swarm.messages import Messages
 from swarm.metrics import message_summary
@@ -199,8 +199,7 @@ class Engine:
     def events_frame(self) -> pd.DataFrame:
         """What the faults did (``run.events``): round, fault, event, nodes, detail, and for
         recoveries and heals the rounds until coverage was full again."""
-        frame = pd.DataFrame(self.faults.log.rows,
-                             columns=["round", "fault", "event", "nodes", "detail"])
+        frame = EventLog.frame(self.faults.log.rows)
         if "coverage" in (self.rows[0] if self.rows else {}):
             rounds = np.array([r["round"] for r in self.rows])
             full = rounds[np.array([r["coverage"] for r in self.rows]) >= 1.0]

@@ -6,7 +6,10 @@ field, the value and what is allowed. The command line turns it into exit code 2
 
 from __future__ import annotations
 
-__all__ = ["SwarmError", "ConfigError"]
+import difflib
+from collections.abc import Iterable
+
+__all__ = ["SwarmError", "ConfigError", "did_you_mean"]
 
 
 class SwarmError(Exception):
@@ -21,3 +24,16 @@ class ConfigError(SwarmError, ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{field} = {value!r}: {allowed}")
+
+
+def did_you_mean(value: object, options: Iterable[str], prefix: str = "") -> str:
+    """``" (did you mean 'push-pull'?)"`` for the option closest to a misspelt ``value``, or
+    ``""`` when none is close (difflib's ratio >= 0.6, its default cut-off). ``prefix`` is
+    put before the suggestion (``'protocol.'`` + ``'fanout'``)."""
+    if not isinstance(value, str):
+        return ""
+    options = list(options)
+    close = difflib.get_close_matches(value, options, n=1)
+    if not close:  # a case slip: 'Push' for 'push'
+        close = [o for o in options if o.lower() == value.lower()]
+    return f" (did you mean {prefix + close[0]!r}?)" if close else ""

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from swarm.config import Scenario
 from swarm.errors import ConfigError
+from swarm.faults import EventLog
 from swarm.state import SwarmState
 from swarm.store import read_frame, run_id, versions, write_frame
 from swarm.topology import Topology
@@ -45,6 +45,7 @@ class Run:
             "run_id": self.run_id,
             "events": self.events.astype(object).where(self.events.notna(), None)
             .to_dict(orient="records"),
+            "event_columns": list(self.events.columns),  # the records' keys come back sorted
             "versions": versions(),
         }
         return write_frame(path, self.rounds, meta)
@@ -57,26 +58,15 @@ class Run:
 
 def read_run(path: str | Path) -> Run:
     """Read a file written by :meth:`Run.to_parquet` back into a Run (without state)."""
-    frame, meta = read_frame(path)
+    frame, meta = read_frame(path, "run file")
     return Run(
         scenario=Scenario.from_dict(meta["scenario"]),
         engine=meta["engine"],
         rounds=frame,
         summary=meta["summary"],
         run_id=meta["run_id"],
-        events=_events_frame(meta.get("events", [])),
+        events=EventLog.frame(meta.get("events", []), meta.get("event_columns")),
     )
-
-
-def _events_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["round", "fault", "event", "nodes", "detail"]
-                         + (["reconverge_rounds"] if rows and "reconverge_rounds" in rows[0]
-                            else []))
-    for col in ("round", "nodes"):
-        frame[col] = frame[col].astype(np.int64)
-    if "reconverge_rounds" in frame:
-        frame["reconverge_rounds"] = pd.array(frame["reconverge_rounds"], dtype="Int64")
-    return frame
 
 
 def simulate(

@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from swarm.errors import ConfigError
+
 __all__ = ["run_id", "versions", "write_frame", "read_frame"]
 
 METADATA_KEY = b"swarm"
@@ -77,10 +79,23 @@ def write_frame(path: str | Path, frame: pd.DataFrame, meta: dict[str, Any]) -> 
     return path
 
 
-def read_frame(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The frame and the metadata written by :func:`write_frame`."""
-    table = pq.read_table(path)
+def read_frame(path: str | Path, field: str = "path") -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The frame and the metadata written by :func:`write_frame`. A file that cannot be
+    read, is not Parquet (or is cut short) or was not written by swarm is a ConfigError on
+    ``field`` naming the path."""
+    try:
+        table = pq.read_table(path)
+    except OSError as exc:  # missing, a directory, unreadable
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(field, str(path), f"cannot be read ({reason})") from None
+    except pa.ArrowInvalid:
+        raise ConfigError(field, str(path), "is not a Parquet file, or is truncated (its "
+                          "footer is missing or damaged)") from None
     raw = (table.schema.metadata or {}).get(METADATA_KEY)
     if raw is None:
-        raise ValueError(f"{path} is not a swarm Parquet file (no 'swarm' metadata)")
-    return table.to_pandas(), json.loads(raw)
+        raise ConfigError(field, str(path), "is a Parquet file swarm did not write (no "
+                          "'swarm' metadata)")
+    try:
+        return table.to_pandas(), json.loads(raw)
+    except ValueError:  # json.JSONDecodeError
+        raise ConfigError(field, str(path), "has damaged 'swarm' metadata (not JSON)") from None

@@ -237,10 +237,12 @@ def from_edges(
     src = np.asarray(src)
     dst = np.asarray(dst)
     if src.shape != dst.shape or src.ndim != 1:
-        raise ValueError(f"src and dst must be 1-d of equal length, not {src.shape}, {dst.shape}")
+        raise ConfigError("edges", f"shapes {src.shape}, {dst.shape}",
+                          "src and dst must be 1-d arrays of equal length")
     if src.size and not (np.issubdtype(src.dtype, np.integer)
                          and np.issubdtype(dst.dtype, np.integer)):
-        raise ValueError(f"node ids must be integers, not {src.dtype} / {dst.dtype}")
+        raise ConfigError("edges", f"dtypes {src.dtype}, {dst.dtype}",
+                          "node ids must be integers")
     if src.size:
         lo = min(int(src.min()), int(dst.min()))
         hi = max(int(src.max()), int(dst.max()))
@@ -261,7 +263,12 @@ def from_networkx(graph: Any, *, name: str = "networkx") -> Topology:
     dropped. Positions come from the node attribute ``"pos"`` when every node has a 2-d one
     (taken as given, not rescaled into the unit square).
     """
+    if not hasattr(graph, "nodes") or not hasattr(graph, "edges"):
+        raise ConfigError("graph", type(graph).__name__, "must be a networkx graph")
     nodes = list(graph.nodes)
+    if not nodes:
+        raise ConfigError("graph", f"{type(graph).__name__} with 0 nodes",
+                          "has no nodes (a topology needs at least one)")
     try:
         nodes = sorted(nodes)
     except TypeError:
@@ -673,11 +680,17 @@ class EdgeList(TopologyParams):
     def check(self, nodes: int) -> None:
         if not self.path:
             raise ConfigError("topology.path", self.path, "is required: a file of 'u v' lines")
+        if os.path.isdir(self.path):
+            raise ConfigError("topology.path", self.path, "is a directory, not a file of "
+                              "'u v' lines")
         if not os.path.isfile(self.path):
             raise ConfigError("topology.path", self.path, "no such file")
 
     def build(self, n: int, rng: np.random.Generator) -> Topology:
         src, dst = read_edge_list(self.path, n)
+        if src.size == 0 and n > 1:  # every node would be isolated: a wrong or empty file
+            raise ConfigError("topology.path", self.path, "holds no edge (a file of 'u v' "
+                              "node-id pairs, one per line)")
         return from_edges(n, src, dst, name=self.name)
 
 

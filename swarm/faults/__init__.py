@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from swarm.errors import ConfigError
+from swarm.errors import ConfigError, did_you_mean
 from swarm.faults.base import EventLog, Fault, FaultParams
 from swarm.faults.byzantine import Byzantine
 from swarm.faults.churn import Churn
@@ -46,7 +46,8 @@ _ENTRY = re.compile(r"^\s*(?:(?:round\s+)?(\d+)\s*(?:-\s*(\d+))?\s*:)?\s*([A-Za-
 
 def params_class(kind: str, field: str) -> type[FaultParams]:
     if kind not in FAULTS:
-        raise ConfigError(field, kind, "must be a fault kind: " + ", ".join(FAULTS))
+        raise ConfigError(field, kind, "must be a fault kind: " + ", ".join(FAULTS)
+                          + did_you_mean(kind, FAULTS))
     return FAULTS[kind].Params
 
 
@@ -68,6 +69,10 @@ def parse_timeline(text: str | Iterable[str]) -> list[FaultParams]:
             if not entry:
                 continue
             m = _ENTRY.match(entry)
+            if m and m.group(1) is None and ":" in entry:  # 'x-10:', '-5:': a bad window
+                window = entry.split(":", 1)[0].strip()
+                raise ConfigError("timeline", entry, f"window {window!r} must be a round START "
+                                  "or START-END with 0 <= START <= END, e.g. '10-40:'")
             if not m:
                 raise ConfigError("timeline", entry, "must look like '10-40: partition groups=2'")
             start, end, kind, rest = m.group(1), m.group(2), m.group(3), m.group(4)
@@ -106,7 +111,9 @@ def _check_keys(cls: type[FaultParams], options: Mapping[str, Any], prefix: str)
     known = cls.field_names()
     for key, value in options.items():
         if key not in known:
-            raise ConfigError(f"{prefix}.{key}", value, "unknown key; known: "
+            raise ConfigError(f"{prefix}.{key}", value, "unknown key"
+                              + did_you_mean(key, known, f"{prefix}.")
+                              + "; known: "
                               + ", ".join(f"{prefix}.{k}" for k in known))
 
 
@@ -118,6 +125,11 @@ def normalise(value: Any, nodes: int) -> tuple[tuple[str, FaultParams], ...]:
         return ()
     if isinstance(value, str):
         value = parse_timeline(value)
+    if isinstance(value, FaultParams):
+        value = [value]
+    if not isinstance(value, (Mapping, list, tuple)):
+        raise ConfigError("faults", value, "must be a list of fault parameters, a {label: "
+                          "params} dict or a timeline string like '10-40: partition groups=2'")
     items = list(value.items()) if isinstance(value, Mapping) else list(value)
     pairs: list[tuple[str, FaultParams]] = []
     used: set[str] = set()

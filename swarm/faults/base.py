@@ -148,9 +148,11 @@ def choose_nodes(p: SelectionParams, state: SwarmState, topology: Topology,
 
 
 class EventLog:
-    """What faults did, one row per event (``run.events``)."""
+    """What faults did, one row per event (``run.events``), with the columns
+    ``EventLog.COLUMNS`` (protocols may annotate more)."""
 
     __slots__ = ("rows",)
+    COLUMNS: ClassVar[tuple[str, ...]] = ("round", "fault", "event", "nodes", "detail")
 
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
@@ -158,6 +160,26 @@ class EventLog:
     def add(self, t: int, fault: str, event: str, nodes: int = 0, detail: str = "") -> None:
         self.rows.append({"round": t, "fault": fault, "event": event, "nodes": int(nodes),
                           "detail": detail})
+
+    @classmethod
+    def frame(cls, rows: list[dict[str, Any]], columns: list[str] | None = None) -> Any:
+        """Event rows as a DataFrame: ``COLUMNS`` first (``round`` and ``nodes`` int64), then
+        any a protocol added, in ``columns`` order; an added column of counts (ints or
+        missing) is nullable Int64. The engine and ``read_run`` both build ``run.events``
+        here, so a run read back from Parquet has the same frame."""
+        import pandas as pd
+
+        base = list(cls.COLUMNS)
+        names = list(dict.fromkeys([*(columns or base), *base, *(k for r in rows for k in r)]))
+        frame = pd.DataFrame(rows, columns=names)
+        for col in ("round", "nodes"):
+            frame[col] = frame[col].astype(np.int64)
+        for col in names:
+            values = [row.get(col) for row in rows]
+            if col not in base and all(
+                    v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in values):
+                frame[col] = pd.array(values, dtype="Int64")
+        return frame
 
 
 class Fault:

@@ -690,9 +690,13 @@ def test_edge_list_good_file(tmp_path):
 
 
 def test_edge_list_empty_file(tmp_path):
+    """A file with no edge leaves every node isolated: refused as a wrong file (issue 12),
+    except for a single node, which has no edge to list."""
     path = tmp_path / "empty.txt"
     path.write_text("# nothing here\n")
-    assert EdgeList(path=str(path)).build(3, rng()).n_edges == 0
+    with pytest.raises(ConfigError, match="topology.path = .*holds no edge"):
+        EdgeList(path=str(path)).build(3, rng())
+    assert EdgeList(path=str(path)).build(1, rng()).n_edges == 0
 
 
 @pytest.mark.parametrize(

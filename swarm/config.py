@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from swarm.errors import ConfigError, did_you_mean
+from swarm.errors import ConfigError, did_you_mean, format_bytes
 
 __all__ = [
     "param",
@@ -35,6 +35,9 @@ __all__ = [
 ]
 
 MAX_NODES = 2**31 - 1  # node ids are int32 in messages and topologies
+#: bytes of state every node has whatever the protocol: SwarmState's ``live`` (bool) and
+#: ``byzantine`` (uint8) arrays; the least a run of n nodes needs (tests check it)
+CORE_BYTES_PER_NODE = 2
 
 
 def param(
@@ -298,6 +301,13 @@ class Scenario:
     def __post_init__(self) -> None:
         from swarm.faults import normalise
 
+        nodes = self.nodes
+        if isinstance(nodes, int) and not isinstance(nodes, bool) and nodes > MAX_NODES:
+            raise ConfigError("nodes", nodes, f"must be an integer in 1..{MAX_NODES}: node ids "
+                              f"are 32-bit integers (and {nodes:,} nodes would need at least "
+                              f"{format_bytes(nodes * CORE_BYTES_PER_NODE)} of memory, "
+                              f"{CORE_BYTES_PER_NODE} bytes per node for the state every run "
+                              "has, before any protocol's)")
         for name, meta in _TOP_LEVEL.items():
             object.__setattr__(self, name, check_value(name, getattr(self, name), meta))
         object.__setattr__(self, "protocol", _resolve("protocol", self.protocol))

@@ -22,6 +22,7 @@ anything any more (a crash still to come, a partition still to heal, messages in
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from typing import Any
 from typing import Protocol as TypingProtocol
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from swarm.config import Scenario
-from swarm.errors import ConfigError
+from swarm.errors import ConfigError, format_bytes
 from swarm.faults import EventLog, FaultParams, FaultSet
 from swarm.kernels.metrics import largest_live_component
 from swarm.messages import Messages
@@ -41,7 +42,10 @@ from swarm.state import SwarmState
 from swarm.topology import Topology, build_topology
 from swarm.transport import COUNTER_NAMES, Counters, Transport
 
-__all__ = ["Engine", "Driver"]
+__all__ = ["Engine", "Driver", "bytes_per_node", "check_memory"]
+
+#: above this many nodes an Engine first checks that the run's arrays fit in memory
+MEMORY_CHECK_NODES = 2**22
 
 
 class Driver(TypingProtocol):
@@ -62,6 +66,8 @@ class Engine:
         self.scenario = scenario
         self.streams = Streams(scenario.seed)
         n = scenario.nodes
+        if topology is None and n > MEMORY_CHECK_NODES:
+            check_memory(scenario)
         if topology is None:
             topology = build_topology(scenario.topology, n, self.streams["topology"])
         elif topology.n != n:
@@ -229,3 +235,75 @@ class Engine:
                 last = healed["reconverge_rounds"].iloc[-1]
                 out["reconverge_rounds"] = None if pd.isna(last) else int(last)
         return out
+
+
+# -- memory ---------------------------------------------------------------------------------
+
+
+def _array_bytes(obj: Any, seen: set[int], depth: int = 3) -> int:
+    """Bytes of the distinct numpy arrays reachable from ``obj`` through attributes, slots,
+    lists, tuples and dict values, ``depth`` levels down."""
+    if isinstance(obj, np.ndarray):
+        base = obj if obj.base is None or not isinstance(obj.base, np.ndarray) else obj.base
+        if id(base) in seen:
+            return 0
+        seen.add(id(base))
+        return int(base.nbytes)
+    if depth == 0 or isinstance(obj, (str, bytes, int, float, bool, type(None), np.generic)):
+        return 0
+    if isinstance(obj, dict):
+        children: Any = obj.values()
+    elif isinstance(obj, (list, tuple)):
+        children = obj
+    else:
+        children = [getattr(obj, name) for name in (
+            *getattr(obj, "__dict__", {}), *getattr(type(obj), "__slots__", ()))
+            if hasattr(obj, name)]
+    return sum(_array_bytes(child, seen, depth - 1) for child in children)
+
+
+def bytes_per_node(scenario: Scenario) -> float | None:
+    """The bytes per node of a run's arrays (state, topology, protocol and fault tables),
+    measured on the same scenario built at 2^15 and 2^16 nodes: the slope between the two.
+    A lower bound of what the run needs (messages in flight come on top). None when the
+    scenario cannot be built that small (e.g. ids or a grid tied to its size)."""
+    sizes = (2**15, 2**16)
+    totals = []
+    for n in sizes:
+        try:
+            small = Engine(scenario.replace({"nodes": n}))
+        except ConfigError:
+            return None
+        totals.append(_array_bytes(small, set()))
+    return max(0.0, (totals[1] - totals[0]) / (sizes[1] - sizes[0]))
+
+
+def physical_memory() -> int | None:
+    """Bytes of memory this process may use: the machine's, or its cgroup's limit if lower."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+    try:
+        limit = open("/sys/fs/cgroup/memory.max", encoding="ascii").read().strip()
+        if limit.isdigit():
+            total = min(total, int(limit))
+    except OSError:
+        pass
+    return total
+
+
+def check_memory(scenario: Scenario) -> None:
+    """Refuse, before allocating anything, a run whose arrays alone exceed this machine's
+    memory: a ConfigError on ``nodes`` naming the memory it would need."""
+    per_node = bytes_per_node(scenario)
+    have = physical_memory()
+    if per_node is None or have is None:
+        return
+    need = per_node * scenario.nodes
+    if need > have:
+        raise ConfigError(
+            "nodes", scenario.nodes,
+            f"needs at least {format_bytes(need)} for the arrays of {scenario.protocol.name} "
+            f"on {scenario.topology.name} ({per_node:.0f} bytes per node); this machine has "
+            f"{format_bytes(have)}: fewer nodes, or a smaller view / topology degree")

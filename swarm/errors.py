@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-__all__ = ["SwarmError", "ConfigError", "did_you_mean"]
+__all__ = ["SwarmError", "ConfigError", "did_you_mean", "format_bytes"]
 
 
 class SwarmError(Exception):
@@ -37,3 +37,12 @@ def did_you_mean(value: object, options: Iterable[str], prefix: str = "") -> str
     if not close:  # a case slip: 'Push' for 'push'
         close = [o for o in options if o.lower() == value.lower()]
     return f" (did you mean {prefix + close[0]!r}?)" if close else ""
+
+
+def format_bytes(n: float) -> str:
+    """1536 -> '1.5 KiB'; binary units up to PiB."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024:
+            return f"{n:.3g} {unit}"
+        n /= 1024
+    return f"{n:.3g} PiB"

@@ -361,8 +361,7 @@ def _check_can_serve(host: str, port: int) -> None:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror as exc:
-        raise ConfigError("--host", host, f"cannot be resolved ({exc.strerror})"
-                          ) from None
+        raise ConfigError("--host", host, f"cannot be resolved ({exc.strerror})") from None
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

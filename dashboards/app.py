@@ -11,7 +11,8 @@ after drawing the last (see ``nodeview.vue``), so frames never queue up.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,58 @@ def NodeView(positions: bytes, edges: bytes, codes: bytes, colors: dict, size: i
 def Charts(series: dict, theory: list | None, theory_label: str, markers: list, shown: list,
            width: int = 430, height: int = 150, pad: int = 34):
     pass
+
+
+# ---------------------------------------------------------------------- what the page may set
+#: a parameter that names a file or folder (``path``, ``edges_file``, ``data_dir``, ...):
+#: the page never sets one, since the server would open that file for whoever typed the address
+FILE_FIELD = re.compile(r"(^|_)(path|file|dir|directory|folder)s?$")
+PAGE_NAMES_NO_FILES = ("the page may not name a file on the server; run such a scenario with "
+                       "`swarm simulate` or swarm.simulate()")
+
+
+def file_fields(params_cls: type) -> list[str]:
+    """The fields of a params class that name a file on the machine that runs it."""
+    return [f.name for f in dataclasses.fields(params_cls) if FILE_FIELD.search(f.name)]
+
+
+def _kinds() -> dict[str, Mapping[str, type]]:
+    """Every params class a page key can choose: protocol, topology and fault kinds."""
+    return {"protocol": {name: p.Params for name, p in PROTOCOLS.items()},
+            "topology": TOPOLOGIES, "faults": {name: f.Params for name, f in FAULTS.items()}}
+
+
+def file_backed(kind: str) -> list[str]:
+    """The names of ``kind`` (protocol, topology, faults) whose parameters name a file."""
+    return sorted(name for name, cls in _kinds()[kind].items() if file_fields(cls))
+
+
+def refuse_server_files(updates: Mapping[str, Any]) -> None:
+    """Raise a ConfigError if the page's ``updates`` (dotted keys, from the address or a
+    control) would make the server open a file: a key naming a file parameter
+    (``topology.path``), or a choice of a protocol, topology or fault that reads one
+    (``topology=edgelist``), also inside a ``timeline``. Checked before any Scenario is
+    built, since building one already looks at the file."""
+    from swarm.faults import parse_timeline
+
+    for key, value in updates.items():
+        parts = key.split(".")
+        if len(parts) > 1 and FILE_FIELD.search(parts[-1]):
+            raise ConfigError(key, value, f"names a file: {PAGE_NAMES_NO_FILES}")
+        if key in ("protocol", "topology"):
+            chosen = [(key, value)]
+        elif parts[0] == "faults" and (len(parts) == 2 or parts[2:] == ["kind"]):
+            chosen = [("faults", value)]
+        elif key == "timeline":
+            entries = value if isinstance(value, (str, list)) else str(value)
+            chosen = [("faults", params.name) for params in parse_timeline(entries)]
+        else:
+            chosen = []
+        for kind, name in chosen:
+            if isinstance(name, str) and name in file_backed(kind):
+                fields = ", ".join(file_fields(_kinds()[kind][name]))
+                raise ConfigError(key, name, f"reads a file (its {fields}): "
+                                  f"{PAGE_NAMES_NO_FILES}")
 
 
 # ------------------------------------------------------------------------------ the state
@@ -120,6 +173,7 @@ def set_setting(key: str, value: Any) -> None:
     """Apply one control: a valid scenario restarts the run; an invalid one is explained
     and the run goes on untouched."""
     try:
+        refuse_server_files({key: value})
         scenario = Scenario.from_dict(settings.value).replace({key: value})
     except ConfigError as exc:
         error.value = str(exc)
@@ -154,10 +208,12 @@ def ScenarioControls():
     for name in ("nodes", "seed", "max_rounds"):
         ParamInput(describe_param(scenario_fields[name]), values[name],
                    lambda v, name=name: set_setting(name, v))
-    solara.Select(label="protocol", values=sorted(PROTOCOLS), value=values["protocol"],
+    page_protocols = sorted(set(PROTOCOLS) - set(file_backed("protocol")))
+    solara.Select(label="protocol", values=page_protocols, value=values["protocol"],
                   on_value=lambda v: set_setting("protocol", v))
     ParamsControls("protocol", PROTOCOLS[values["protocol"]].Params, values, set_setting)
-    solara.Select(label="topology", values=sorted(TOPOLOGIES), value=values["topology"],
+    page_topologies = sorted(set(TOPOLOGIES) - set(file_backed("topology")))
+    solara.Select(label="topology", values=page_topologies, value=values["topology"],
                   on_value=lambda v: set_setting("topology", v))
     ParamsControls("topology", TOPOLOGIES[values["topology"]], values, set_setting)
 
@@ -206,7 +262,8 @@ def FaultControls():
                        on_value=lambda v: (latency.set(v),
                                            guarded(lambda: run.set_latency(v))()))
     with solara.Details("inject any fault"):
-        solara.Select(label="fault", values=sorted(FAULTS), value=kind,
+        solara.Select(label="fault", values=sorted(set(FAULTS) - set(file_backed("faults"))),
+                      value=kind,
                       on_value=lambda v: options.set({}))
         cls = FAULTS[kind.value].Params
         ParamsControls("", cls, options.value,
@@ -294,7 +351,9 @@ def NodeInfo(run: LiveRun):
 
 def settings_from_query(search: str | None) -> None:
     """A scenario from the address: ``?nodes=50000&protocol=push&topology=ring`` (dotted keys,
-    TOML values; ``engine`` too). Bad keys or values are shown and the defaults kept."""
+    TOML values; ``engine`` too). Bad keys or values are shown and the defaults kept; so is a
+    key that would make the server open a file (:func:`refuse_server_files`): an address is
+    anyone's to type."""
     from urllib.parse import parse_qsl
 
     pairs = dict(parse_qsl(search or ""))
@@ -307,6 +366,7 @@ def settings_from_query(search: str | None) -> None:
     if pairs:
         try:
             updates = {k: parse_value(value) for k, value in pairs.items()}
+            refuse_server_files(updates)
             settings.value = Scenario.from_dict(DEFAULT_SCENARIO).replace(updates).to_dict()
         except ConfigError as exc:
             error.value = str(exc)

@@ -384,6 +384,30 @@ def faults() -> None:
                "partition or crash.")
 
 
+def _check_can_serve(host: str, port: int) -> None:
+    """Raise a ConfigError unless ``(host, port)`` can be bound now: the dashboard says so in
+    one line before it starts Solara, instead of Solara's traceback after it started.
+    SO_REUSEADDR as the server's own socket (uvicorn) has it: a port a closed connection
+    still holds (TIME_WAIT) is free, a port something listens on is not."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise ConfigError("--host", host, f"cannot be resolved ({exc.strerror})") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError("--port", port, f"{host}:{port} is already in use (another "
+                                  "dashboard?); stop it or choose another --port") from None
+            raise ConfigError("--host", host, f"cannot serve on it ({exc.strerror})") from None
+
+
 @main.command()
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True,
               help="Port to serve the dashboard on.")
@@ -401,6 +425,11 @@ def dashboard(port: int, host: str) -> None:
               "`bash scripts/run.sh` once, or `pip install -e .[dashboard]` in a checkout")
     from dashboards.offline import environ
 
+    try:
+        _check_can_serve(host, port)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
     app = Path(spec.origin).parent / "app.py"  # type: ignore[arg-type]
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", host,
                "--port", str(port), "--production", "--no-open", "--no-check-version"]

@@ -298,7 +298,8 @@ def read_edge_list(path: str | os.PathLike[str], n: int) -> tuple[np.ndarray, np
     One ``u v`` pair of integer node ids per line; ``#`` starts a comment; blank lines are
     ignored; ids must be in ``0..n-1``; a self-loop is an error; repeated edges are allowed
     (merged later). Every problem is a one-line ConfigError on ``topology.path`` naming the
-    file and line.
+    file, the line number and what is wrong, never the line's text (the file may not be the
+    user's to show: a message must not leak what it holds).
     """
     path = os.fspath(path)
     try:
@@ -335,21 +336,30 @@ def _read_edge_list_slow(path: str, n: int) -> tuple[np.ndarray, np.ndarray]:
                     continue
                 where = f"{path}:{lineno}"
                 parts = text.split()
-                if len(parts) != 2 or not all(_INT.fullmatch(p) for p in parts):
+                # what is wrong, never the text itself (see the docstring above)
+                if len(parts) != 2:
                     raise ConfigError(
                         "topology.path", where,
-                        f"line {text!r} is not two integer node ids 'u v'",
+                        f"the line is not two integer node ids 'u v' (it has {len(parts)} "
+                        + ("field)" if len(parts) == 1 else "fields)"),
                     )
+                for which, part in zip(("first", "second"), parts, strict=True):
+                    if not _INT.fullmatch(part):
+                        raise ConfigError(
+                            "topology.path", where,
+                            f"the line is not two integer node ids 'u v' (the {which} field "
+                            "is not an integer)",
+                        )
                 u, v = int(parts[0]), int(parts[1])
-                for x in (u, v):
+                for which, x in (("first", u), ("second", v)):
                     if not 0 <= x < n:
                         raise ConfigError(
                             "topology.path", where,
-                            f"node id {x} is out of range 0..{n - 1} for nodes = {n}",
+                            f"the {which} node id is out of range 0..{n - 1} for nodes = {n}",
                         )
                 if u == v:
                     raise ConfigError(
-                        "topology.path", where, f"line {text!r} is a self-loop"
+                        "topology.path", where, "the line is a self-loop (both ids are equal)"
                     )
                 src.append(u)
                 dst.append(v)

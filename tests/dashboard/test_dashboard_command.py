@@ -49,3 +49,30 @@ def test_a_bad_port_is_refused_before_anything_starts():
     proc = subprocess.run([sys.executable, "-m", "swarm.cli", "dashboard", "--port", "0"],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "--port" in proc.stderr
+
+
+@pytest.mark.parametrize("reuse", [False, True], ids=["plain", "so-reuseaddr"])
+def test_a_port_in_use_is_one_line_and_exit_2_before_solara_starts(reuse):
+    """Something listens on 127.0.0.1:P (with or without SO_REUSEADDR, as uvicorn binds):
+    the command says so in one line and exits 2 without starting a server (it never printed
+    the address it would serve)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        if reuse:
+            taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        start = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "swarm.cli", "dashboard", "--port",
+                               str(port)], env=solara_env(), capture_output=True, text=True,
+                              timeout=60)
+        elapsed = time.monotonic() - start
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"swarm: error: --port = {port}: ")
+    assert "already in use" in lines[0]
+    assert "http://" not in proc.stderr
+    assert elapsed < 30  # an import and a bind, not a server start (generous on 2 shared cores)

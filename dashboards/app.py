@@ -162,10 +162,16 @@ def guarded(action: Callable[[], Any]) -> Callable[[], None]:
     return run
 
 
-def reset() -> None:
+def reset(scenario: Scenario | None = None) -> None:
+    """Start a new run of ``scenario`` (default: the settings). The run is built first, so
+    a scenario that fails to build (a ConfigError, e.g. too many nodes for this machine's
+    memory) raises and leaves the page as it was."""
+    scenario = Scenario.from_dict(settings.value) if scenario is None else scenario
+    new_run = LiveRun(scenario, engine=engine_name.value)
     playing.value = False
     selected.value = -1
-    live.value = LiveRun(Scenario.from_dict(settings.value), engine=engine_name.value)
+    settings.value = scenario.to_dict()
+    live.value = new_run
     changed()
 
 
@@ -174,13 +180,11 @@ def set_setting(key: str, value: Any) -> None:
     and the run goes on untouched."""
     try:
         refuse_server_files({key: value})
-        scenario = Scenario.from_dict(settings.value).replace({key: value})
+        reset(Scenario.from_dict(settings.value).replace({key: value}))
     except ConfigError as exc:
         error.value = str(exc)
         return
     error.value = ""
-    settings.value = scenario.to_dict()
-    reset()
 
 
 def step_frame(_frame: Any = None) -> None:
@@ -227,11 +231,11 @@ def RunControls():
                       on_click=lambda: playing.set(not playing.value),
                       disabled=run is None or run.done)
         solara.Button("Step", on_click=step_frame, disabled=run is None or run.done)
-        solara.Button("Reset", on_click=reset)
+        solara.Button("Reset", on_click=guarded(reset))
     solara.SliderInt("rounds per frame", value=rounds_per_frame, min=1, max=50)
     solara.SliderInt("pause between frames (ms)", value=interval_ms, min=0, max=1000, step=10)
     solara.Select(label="engine", values=list(ENGINES), value=engine_name.value,
-                  on_value=lambda v: (engine_name.set(v), reset()))
+                  on_value=lambda v: (engine_name.set(v), guarded(reset)()))
 
 
 @solara.component
@@ -380,7 +384,11 @@ def Page():
     def start() -> None:
         if live.value is None:
             settings_from_query(router.search)
-            reset()
+            try:
+                reset()
+            except ConfigError as exc:  # valid, but cannot be built: say so, run the defaults
+                error.value = str(exc)
+                reset(Scenario.from_dict(DEFAULT_SCENARIO))
 
     solara.use_effect(start, [])
     with solara.Columns([1, 3]):

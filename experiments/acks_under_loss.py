@@ -15,16 +15,15 @@ the table.
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import swarm
 from swarm import theory
+from swarm.cli import experiment_parser
 from swarm.rng import replicate_seeds
 from swarm.store import versions, write_frame
 
@@ -33,10 +32,8 @@ MODES = ("push", "push-pull")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="n = 10^3, 4 seeds")
-    parser.add_argument("--root-seed", type=int, default=2026)
-    parser.add_argument("--out", type=Path, default=Path("data/acks_under_loss.parquet"))
+    parser = experiment_parser(__doc__, out="data/acks_under_loss.parquet",
+                               quick="n = 10^3, 4 seeds", root_seed=2026)
     args = parser.parse_args(argv)
     n, k = (1000, 4) if args.quick else (10_000, 20)
     rows = []

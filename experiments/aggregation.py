@@ -35,7 +35,6 @@ zealot table.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 from pathlib import Path
@@ -45,6 +44,7 @@ import pandas as pd
 
 import swarm
 from swarm import theory
+from swarm.cli import experiment_parser
 from swarm.faults.byzantine import ByzantineParams
 from swarm.faults.loss import LossParams
 from swarm.rng import replicate_seeds
@@ -253,11 +253,9 @@ def figure(conv: pd.DataFrame, table: pd.DataFrame, cons: pd.DataFrame, byz: pd.
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="n = 10^4, few seeds")
-    parser.add_argument("--seeds", type=int, default=None, help="runs per setting")
-    parser.add_argument("--root-seed", type=int, default=2026)
-    parser.add_argument("--out", type=Path, default=Path("data/aggregation.parquet"))
+    parser = experiment_parser(__doc__, out="data/aggregation.parquet",
+                               quick="n = 10^4, few seeds", root_seed=2026,
+                               seeds="runs per setting")
     args = parser.parse_args(argv)
     n = 10_000 if args.quick else 100_000
     sizes = [100, 1000, 10_000] if args.quick else [100, 1000, 10_000, 100_000]

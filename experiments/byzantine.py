@@ -25,7 +25,6 @@ and prints the tables.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 from pathlib import Path
@@ -34,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 import swarm
+from swarm.cli import experiment_parser
 from swarm.faults.byzantine import ByzantineParams
 from swarm.rng import Streams, replicate_seeds
 from swarm.store import versions, write_frame
@@ -128,10 +128,8 @@ def figure(runs: pd.DataFrame, n: int, path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="n = 10^3, 2 seeds")
-    parser.add_argument("--root-seed", type=int, default=2026)
-    parser.add_argument("--out", type=Path, default=Path("data/byzantine.parquet"))
+    parser = experiment_parser(__doc__, out="data/byzantine.parquet",
+                               quick="n = 10^3, 2 seeds", root_seed=2026)
     args = parser.parse_args(argv)
     n, k = (1000, 2) if args.quick else (10_000, 5)
     rows = []

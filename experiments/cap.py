@@ -27,7 +27,6 @@ and prints the means per mode and L.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 from pathlib import Path
@@ -36,6 +35,7 @@ import pandas as pd
 
 import swarm
 from swarm import theory
+from swarm.cli import experiment_parser
 from swarm.faults.partition import PartitionParams
 from swarm.rng import replicate_seeds
 from swarm.store import versions, write_frame
@@ -128,11 +128,9 @@ def figure(rows: pd.DataFrame, path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="n = 200, L <= 10, 2 seeds")
-    parser.add_argument("--seeds", type=int, default=None, help="runs per setting")
-    parser.add_argument("--root-seed", type=int, default=2026)
-    parser.add_argument("--out", type=Path, default=Path("data/cap.parquet"))
+    parser = experiment_parser(__doc__, out="data/cap.parquet",
+                               quick="n = 200, L <= 10, 2 seeds", root_seed=2026,
+                               seeds="runs per setting")
     args = parser.parse_args(argv)
     n = 200 if args.quick else 1000
     lengths = [0, 5, 10] if args.quick else [0, 5, 10, 20, 40]

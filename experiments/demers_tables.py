@@ -14,14 +14,13 @@ and prints the table.
 
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import swarm
+from swarm.cli import experiment_parser
 from swarm.literature import DEMERS_COLUMNS, DEMERS_TABLE1, DEMERS_TABLE2
 from swarm.rng import replicate_seeds
 from swarm.store import versions, write_frame
@@ -33,10 +32,8 @@ TABLES = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20 seeds per row")
-    parser.add_argument("--root-seed", type=int, default=1987)
-    parser.add_argument("--out", type=Path, default=Path("data/demers_tables.parquet"))
+    parser = experiment_parser(__doc__, out="data/demers_tables.parquet",
+                               quick="20 seeds per row", root_seed=1987)
     args = parser.parse_args(argv)
     k_runs = 20 if args.quick else 500
     rows, table = [], []

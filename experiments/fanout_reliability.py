@@ -15,25 +15,22 @@ data/fanout_reliability.png, and prints the table.
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import swarm
 from swarm import theory
+from swarm.cli import experiment_parser
 from swarm.rng import replicate_seeds
 from swarm.store import versions, write_frame
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="n = 10^3, 40 seeds")
-    parser.add_argument("--root-seed", type=int, default=2003)
-    parser.add_argument("--out", type=Path, default=Path("data/fanout_reliability.parquet"))
+    parser = experiment_parser(__doc__, out="data/fanout_reliability.parquet",
+                               quick="n = 10^3, 40 seeds", root_seed=2003)
     args = parser.parse_args(argv)
     n, k = (1000, 40) if args.quick else (10_000, 300)
     lnn = math.log(n)

@@ -16,7 +16,6 @@ leading-order formulas dashed) to data/spreading_vs_theory.png, and prints the t
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -25,6 +24,7 @@ import pandas as pd
 
 import swarm
 from swarm import theory
+from swarm.cli import experiment_parser
 from swarm.rng import replicate_seeds
 from swarm.store import versions, write_frame
 
@@ -74,16 +74,12 @@ def table(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="n up to 10^4, 5 seeds")
-    parser.add_argument("--seeds", type=int, default=None, help="runs per size (default 40)")
-    parser.add_argument("--root-seed", type=int, default=2026)
-    parser.add_argument("--out", type=Path, default=Path("data/spreading_vs_theory.parquet"))
+    parser = experiment_parser(__doc__, out="data/spreading_vs_theory.parquet",
+                               quick="n up to 10^4, 5 seeds", root_seed=2026,
+                               seeds="runs per size (default 40)", min_seeds=2)
     args = parser.parse_args(argv)
     sizes = [1000, 10_000] if args.quick else [1000, 10_000, 100_000, 1_000_000]
     seeds = args.seeds or (5 if args.quick else 40)
-    if seeds < 2:
-        parser.error(f"--seeds = {seeds}: must be at least 2 (the table reports an sd)")
     runs = run(sizes, seeds, args.root_seed, args.out)
     print(table(runs).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     from swarm.plot import metric_vs_param, save

@@ -22,7 +22,6 @@ and prints the table.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import pandas as pd
 
 import swarm
 from swarm import theory
+from swarm.cli import experiment_parser
 from swarm.rng import replicate_seeds
 from swarm.store import versions, write_frame
 
@@ -47,10 +47,8 @@ VARIANTS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="n = 200, 2 seeds")
-    parser.add_argument("--root-seed", type=int, default=2026)
-    parser.add_argument("--out", type=Path, default=Path("data/swim.parquet"))
+    parser = experiment_parser(__doc__, out="data/swim.parquet",
+                               quick="n = 200, 2 seeds", root_seed=2026)
     args = parser.parse_args(argv)
     n, seeds, rounds = (200, 2, 60) if args.quick else (1000, 8, 100)
     rows = []

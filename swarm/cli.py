@@ -13,10 +13,12 @@ with code 2.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ import pandas as pd
 from swarm.config import Scenario, describe_param, parse_value
 from swarm.errors import ConfigError, did_you_mean
 
-__all__ = ["main"]
+__all__ = ["main", "experiment_parser"]
 
 EXIT_BAD_INPUT = 2
 QUANTILES = (("q05", 0.05), ("q25", 0.25), ("median", 0.5), ("q75", 0.75), ("q95", 0.95))
@@ -339,6 +341,41 @@ EXPERIMENTS = {
     "byzantine": ("byzantine.py", "push-pull: honest nodes accepting a forged update vs the "
                   "Byzantine fraction, per defence (Malkhi et al. 2001)"),
 }
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse for experiments: a bad argument is one line, ``swarm: error: ...``, exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        _fail(f"{self.prog}: {' '.join(message.split())} (--help lists the options)")
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def experiment_parser(doc: str, *, out: str, quick: str, root_seed: int,
+                      seeds: str | None = None, min_seeds: int = 1) -> argparse.ArgumentParser:
+    """The options every experiment in experiments/ takes: ``--quick`` (what it cuts),
+    ``--root-seed`` (>= 0), ``--out`` (default ``out``) and, when ``seeds`` is its help,
+    ``--seeds`` (>= ``min_seeds``). A script adds its own options to the parser it gets."""
+    parser = _OneLineParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick)
+    if seeds is not None:
+        parser.add_argument("--seeds", type=_count(min_seeds), default=None, help=seeds)
+    parser.add_argument("--root-seed", type=_count(0), default=root_seed)
+    parser.add_argument("--out", type=Path, default=Path(out))
+    return parser
 
 
 def experiments_dir() -> Path:

@@ -5,8 +5,9 @@ A new fault is one file here plus one line in ``FAULTS`` (see ``swarm/faults/bas
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -148,7 +149,8 @@ def normalise(value: Any, nodes: int) -> tuple[tuple[str, FaultParams], ...]:
             raise ConfigError("faults", label, "labels must be unique words (letters, digits, "
                               "- or _)")
         used.add(label)
-        params.check(nodes)
+        with _labelled(params.name, label):
+            params.check(nodes)
         pairs.append((label, params))
     for i, (la, a) in enumerate(pairs):
         for lb, b in pairs[i + 1:]:
@@ -170,8 +172,23 @@ def from_flat(options: Mapping[str, dict[str, Any]]) -> tuple[tuple[str, FaultPa
         kind = opts.pop("kind", label)
         cls = params_class(kind, f"faults.{label}.kind")
         _check_keys(cls, opts, f"faults.{label}")
-        pairs.append((label, cls(**opts)))
+        with _labelled(kind, label):
+            pairs.append((label, cls(**opts)))
     return tuple(pairs)
+
+
+@contextlib.contextmanager
+def _labelled(kind: str, label: str) -> Iterator[None]:
+    """A ConfigError about ``faults.<kind>.x`` names ``faults.<label>.x``, the key the user
+    wrote (``[faults.split]`` with ``kind = "partition"``)."""
+    try:
+        yield
+    except ConfigError as exc:
+        head = f"faults.{kind}."
+        if label == kind or not exc.field.startswith(head):
+            raise
+        raise ConfigError(f"faults.{label}." + exc.field[len(head):], exc.value,
+                          exc.allowed) from None
 
 
 def to_flat(pairs: Iterable[tuple[str, FaultParams]]) -> dict[str, Any]:

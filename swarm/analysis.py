@@ -10,7 +10,7 @@ import pandas as pd
 
 __all__ = ["aggregate", "parameter_columns"]
 
-_NOT_PARAMS = {"point", "replicate", "seed", "run_id", "status", "error"}
+_NOT_PARAMS = {"point", "replicate", "seed", "run_id", "status", "error", "attempt"}
 
 
 def parameter_columns(frame: pd.DataFrame) -> list[str]:
@@ -25,20 +25,31 @@ def aggregate(frame: pd.DataFrame, metrics: Sequence[str] | None = None,
               by: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per (point, metric): ``runs``, ``mean``, ``sd``, a normal-approximation 95%
     confidence interval of the mean (``ci95_low``, ``ci95_high``: mean +- 1.96 sd / sqrt(runs))
-    and the 5/25/50/75/95% quantiles, over the seeds of each point; failed runs excluded.
+    and the 5/25/50/75/95% quantiles, over the seeds of each point; failed runs excluded
+    from these and counted in ``failed``, with the first one's message in ``error`` (None if
+    none failed), so a point whose runs all failed is still a row (``runs`` 0).
     ``by`` defaults to the varying parameter columns."""
-    ok = frame[frame["status"] == "ok"] if "status" in frame else frame
+    if "status" in frame:
+        bad = frame["status"] != "ok"
+    else:
+        bad = pd.Series(False, index=frame.index)
+    ok = frame[~bad]
     by = list(by) if by is not None else parameter_columns(frame)
     if metrics is None:
         skip = _NOT_PARAMS | set(by) | set(parameter_columns(frame))
         metrics = [c for c in ok.columns if c not in skip and "." not in c
                    and pd.api.types.is_numeric_dtype(ok[c])]
     rows = []
-    groups = ok.groupby(by, sort=False, dropna=False) if by else [((), ok)]
-    for key, group in groups:
+    groups = frame.groupby(by, sort=False, dropna=False) if by else [((), frame)]
+    for key, whole in groups:
         key = key if isinstance(key, tuple) else (key,)
+        group = whole[~bad.loc[whole.index]]
+        failed = whole[bad.loc[whole.index]]
+        first_error = (str(failed["error"].iloc[0]) if len(failed) and "error" in failed
+                       else None)
         for metric in metrics:
-            values = pd.to_numeric(group[metric], errors="coerce").dropna().to_numpy(float)
+            column = group[metric] if metric in group else pd.Series([], dtype=float)
+            values = pd.to_numeric(column, errors="coerce").dropna().to_numpy(float)
             k = values.size
             mean = float(values.mean()) if k else math.nan
             sd = float(values.std(ddof=1)) if k > 1 else (0.0 if k == 1 else math.nan)
@@ -47,5 +58,6 @@ def aggregate(frame: pd.DataFrame, metrics: Sequence[str] | None = None,
             rows.append({**dict(zip(by, key, strict=True)), "metric": metric, "runs": k,
                          "mean": mean, "sd": sd, "ci95_low": mean - half,
                          "ci95_high": mean + half, "q05": q[0], "q25": q[1], "median": q[2],
-                         "q75": q[3], "q95": q[4]})
+                         "q75": q[3], "q95": q[4], "failed": len(failed),
+                         "error": first_error})
     return pd.DataFrame(rows)

@@ -27,12 +27,15 @@ import numpy as np
 import pandas as pd
 
 from swarm.config import Scenario, describe_param, parse_value
-from swarm.errors import ConfigError, did_you_mean
+from swarm.errors import ConfigError, SwarmError, did_you_mean
 
 __all__ = ["main", "experiment_parser"]
 
 EXIT_BAD_INPUT = 2
 QUANTILES = (("q05", 0.05), ("q25", 0.25), ("median", 0.5), ("q75", 0.75), ("q95", 0.95))
+#: what `swarm sweep` tabulates when --metrics is not given (those the protocol reports)
+DEFAULT_METRICS = ("rounds_to_full", "messages_per_node", "coverage_final")
+_BOOKKEEPING = {"point", "replicate", "seed", "run_id", "status", "error", "attempt"}
 
 
 def _fail(message: str) -> None:
@@ -52,7 +55,7 @@ class _Group(click.Group):
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
-        except ConfigError as exc:
+        except SwarmError as exc:  # ConfigError, or a cluster that would not start
             _fail(str(exc))
         except click.UsageError as exc:
             _fail(self._one_line(exc))
@@ -172,23 +175,19 @@ def simulate(
     """Run a scenario and print its summary (or a table over --seeds K runs)."""
     from swarm.rng import replicate_seeds
     from swarm.run import simulate as run_simulation
-    from swarm.store import versions, write_frame
+    from swarm.store import check_writable, versions, write_frame
 
     flags = {"nodes": nodes, "protocol": protocol, "topology": topology,
              "protocol.fanout": fanout, "seed": seed, "max_rounds": max_rounds}
-    try:
-        scenario = _scenario_from_cli(scenario_file, flags, settings, faults)
-    except ConfigError as exc:
-        _fail(str(exc))
-        return
-    if out and not out.endswith(".parquet"):
-        _fail(f"--out = {out!r}: must be a file name ending in .parquet")
+    scenario = _scenario_from_cli(scenario_file, flags, settings, faults)
+    if out:  # refused before the runs, not after them
+        if not out.endswith(".parquet"):
+            raise ConfigError("--out", out, "must be a file name ending in .parquet")
+        check_writable(out)
 
     started = time.perf_counter()
     if seeds == 1:
         run = _run_with_progress(run_simulation, scenario, engine)
-        if out:
-            run.to_parquet(out)
         if show_rounds:
             _emit(run.rounds.set_index("round"), fmt, "round")
         elif fmt == "json":
@@ -204,6 +203,8 @@ def simulate(
         click.echo(f"# {scenario.protocol.name} on {scenario.topology.name}, "
                    f"nodes={scenario.nodes}, seed={scenario.seed}, engine={engine}, "
                    f"run_id={run.run_id}, {time.perf_counter() - started:.2f} s", err=True)
+        if out:  # after the output, so a folder that fills up meanwhile loses no result
+            run.to_parquet(out)
         return
 
     run_seeds = replicate_seeds(scenario.seed, seeds)
@@ -213,14 +214,14 @@ def simulate(
             run = run_simulation(scenario.replace({"seed": s}), engine=engine)
             rows.append({"seed": s, **run.summary})
     summaries = pd.DataFrame(rows)
-    if out:
-        meta = {"scenario": scenario.to_dict(), "root_seed": scenario.seed,
-                "seeds": run_seeds, "engine": engine, "versions": versions()}
-        write_frame(out, summaries, meta)
     _emit(_summary_table(summaries), fmt, "metric")
     click.echo(f"# {seeds} seeds of {scenario.protocol.name} on {scenario.topology.name}, "
                f"nodes={scenario.nodes}, root seed={scenario.seed}, engine={engine}, "
                f"{time.perf_counter() - started:.2f} s", err=True)
+    if out:
+        meta = {"scenario": scenario.to_dict(), "root_seed": scenario.seed,
+                "seeds": run_seeds, "engine": engine, "versions": versions()}
+        write_frame(out, summaries, meta)
 
 
 def _run_with_progress(run_simulation: Any, scenario: Scenario, engine: str) -> Any:
@@ -278,13 +279,18 @@ def protocols() -> None:
 @click.option("--scheduler", metavar="ADDRESS", help="An existing Dask scheduler, e.g. "
               "tcp://127.0.0.1:8786 (overrides --executor).")
 @click.option("--out", type=click.Path(file_okay=False), help="Result directory.")
-@click.option("--metrics", default="rounds_to_full,messages_per_node,coverage_final",
-              show_default=True, help="Summary metrics to tabulate (comma-separated).")
+@click.option("--metrics", default=None, help="Summary metrics to tabulate (comma-separated; "
+              "default: " + ",".join(DEFAULT_METRICS) + ", those the protocol reports, led by "
+              "the protocol's own first metrics if one is missing).")
+@click.option("--retry-failed", is_flag=True,
+              help="Run the runs stored as failed again (their new rows replace the old).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True)
 def sweep_command(sweep_file: str, seeds: int | None, executor: str | None,
-                  scheduler: str | None, out: str | None, metrics: str, fmt: str) -> None:
-    """Run a sweep described by a TOML file and print mean, sd and 95% CI per point.
+                  scheduler: str | None, out: str | None, metrics: str | None,
+                  retry_failed: bool, fmt: str) -> None:
+    """Run a sweep described by a TOML file and print mean, sd and 95% CI per point, with
+    the failed runs of each point and the first one's error.
 
     The file has a [base] table (a scenario, as in `swarm simulate --scenario`), a [grid]
     table of dotted keys (lists expand, scalars stay), and optional seeds, root_seed,
@@ -292,6 +298,7 @@ def sweep_command(sweep_file: str, seeds: int | None, executor: str | None,
     """
     from swarm.analysis import aggregate
     from swarm.config import flatten_tables, read_toml
+    from swarm.sweep import summary_metrics
     from swarm.sweep import sweep as run_sweep
 
     try:
@@ -302,24 +309,63 @@ def sweep_command(sweep_file: str, seeds: int | None, executor: str | None,
                 raise ConfigError(key, raw[key], "unknown key in a sweep file; known: "
                                   + ", ".join(sorted(known)))
         base = Scenario.from_dict(flatten_tables(raw.get("base", {})))
-        grid = raw.get("grid", {})
-        if not isinstance(grid, dict):
+        grid = raw.get("grid")  # absent: the base alone over the seeds; empty: refused
+        if grid is not None and not isinstance(grid, dict):
             raise ConfigError("grid", grid, "must be a table of dotted keys")
+        wanted = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
+        if wanted is not None:  # checked before anything runs, when a tiny run can tell
+            known = summary_metrics(base, grid=grid)
+            if known is not None:
+                _check_metrics(wanted, known)
         where = scheduler or executor or raw.get("executor", "auto")
         frame = run_sweep(base, grid=grid, seeds=seeds or raw.get("seeds", 1),
                           root_seed=raw.get("root_seed"),
                           executor=None if where == "auto" else where,
-                          out=out or raw.get("out"), progress=True)
-    except ConfigError as exc:
+                          out=out or raw.get("out"), progress=True, retry_failed=retry_failed)
+        if wanted is None:
+            wanted = _default_metrics(frame)
+        else:
+            _check_metrics(wanted, set(_summary_columns(frame)))
+    except SwarmError as exc:
         _fail(str(exc))
         return
-    wanted = [m.strip() for m in metrics.split(",") if m.strip()]
-    missing = [m for m in wanted if m not in frame.columns]
-    if missing:
-        _fail(f"--metrics = {','.join(missing)!r}: not summary metrics of this sweep")
     table = aggregate(frame, metrics=wanted)
-    cols = [c for c in table.columns if c not in ("q05", "q25", "q75", "q95")]
-    _emit(table[cols].set_index(cols[0]), fmt, cols[0])
+    drop = {"q05", "q25", "q75", "q95"} | ({"error"} if not table["failed"].any() else set())
+    cols = [c for c in table.columns if c not in drop]
+    table = table[cols]
+    if "error" in table and fmt == "table":
+        table = table.assign(error=table["error"].map(
+            lambda e: "" if not isinstance(e, str) else e if len(e) <= 60 else e[:57] + "..."))
+    _emit(table.set_index(cols[0]), fmt, cols[0])
+
+
+def _summary_columns(frame: pd.DataFrame) -> list[str]:
+    """The summary metrics in a sweep frame, in the order runs report them."""
+    return [c for c in frame.columns if c not in _BOOKKEEPING and "." not in c
+            and c not in {"nodes", "protocol", "topology", "max_rounds"}]
+
+
+def _default_metrics(frame: pd.DataFrame) -> list[str]:
+    """DEFAULT_METRICS that the runs report; if one is missing (a failure detector has no
+    rounds_to_full), the protocol's own first three numeric metrics lead."""
+    from swarm.metrics import DROP_CAUSES, message_summary
+
+    counters = ("round", "messages", "update_messages", *DROP_CAUSES)
+    shared = set(message_summary(pd.DataFrame({c: [0] for c in counters}), 1))
+    present = [m for m in DEFAULT_METRICS if m in frame.columns]
+    if len(present) == len(DEFAULT_METRICS):
+        return present
+    ok = frame[frame["status"] == "ok"] if "status" in frame else frame
+    own = [c for c in _summary_columns(frame) if c not in shared
+           and c not in present and pd.to_numeric(ok[c], errors="coerce").notna().any()]
+    return own[:3] + present or ["messages_per_node"]  # every run failed: still a table
+
+
+def _check_metrics(wanted: list[str], known: set[str]) -> None:
+    missing = [m for m in wanted if m not in known]
+    if missing:
+        raise ConfigError("--metrics", ",".join(missing), "not summary metrics of this sweep; "
+                          "available: " + ", ".join(sorted(known)))
 
 
 #: ``swarm reproduce NAME`` -> the script in experiments/ (each has --quick and --out)

@@ -4,16 +4,25 @@ One file per run: the table is ``Run.rounds``; the schema metadata key ``swarm``
 with the scenario (flat dotted dict), summary, engine, run id, seed and the versions of
 swarm, numpy, numba, mesa, pandas, pyarrow, Python and the git commit, when known. Files are
 written to a temporary name and renamed, so a reader never sees half a file.
+
+A file that cannot be written (a folder that is read-only, full, not a folder, or not
+writable by this user) is a :class:`~swarm.errors.ConfigError` on the field ``out`` naming
+the path and the OS reason, e.g. ``out = 'data/r.parquet': cannot be written (No space left on
+device)``; the temporary file is removed and a file already at ``path`` is left as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
+import tempfile
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
@@ -24,7 +33,7 @@ import pyarrow.parquet as pq
 
 from swarm.errors import ConfigError
 
-__all__ = ["run_id", "versions", "write_frame", "read_frame"]
+__all__ = ["run_id", "versions", "write_frame", "read_frame", "check_writable"]
 
 METADATA_KEY = b"swarm"
 
@@ -65,17 +74,53 @@ def _git_commit() -> str | None:
     return commit + ("-dirty" if dirty.returncode == 0 and dirty.stdout.strip() else "")
 
 
-def write_frame(path: str | Path, frame: pd.DataFrame, meta: dict[str, Any]) -> Path:
-    """Write ``frame`` with ``meta`` (JSON-able) as Parquet, atomically."""
+def os_reason(exc: OSError) -> str:
+    """The OS's words for an error (``No space left on device``), also for pyarrow's
+    OSErrors, whose message wraps the errno (``... Detail: [errno 28] ...``)."""
+    if isinstance(exc, FileExistsError):  # mkdir of a folder where a file is
+        return os.strerror(errno.ENOTDIR)
+    found = re.search(r"\[errno (\d+)\]", str(exc), flags=re.IGNORECASE)
+    if found:
+        return os.strerror(int(found.group(1)))
+    if exc.errno:
+        return os.strerror(exc.errno)
+    return exc.strerror or str(exc).splitlines()[0]
+
+
+def unwritable(path: str | Path, exc: OSError) -> ConfigError:
+    """The error for a path that cannot be written: field ``out``, the path, the reason."""
+    return ConfigError("out", str(path), f"cannot be written ({os_reason(exc)})")
+
+
+def check_writable(path: str | Path) -> None:
+    """Refuse, before any work, a file path whose folder cannot be made or written: the
+    ConfigError :func:`write_frame` would raise later, after the work was done."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".probe"):
+            pass
+    except OSError as exc:
+        raise unwritable(path, exc) from None
+
+
+def write_frame(path: str | Path, frame: pd.DataFrame, meta: dict[str, Any]) -> Path:
+    """Write ``frame`` with ``meta`` (JSON-able) as Parquet, atomically; a path that cannot
+    be written is a ConfigError (see the module docstring)."""
+    path = Path(path)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     schema_meta = dict(table.schema.metadata or {})
     schema_meta[METADATA_KEY] = json.dumps(meta, sort_keys=True).encode("utf-8")
     table = table.replace_schema_metadata(schema_meta)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise unwritable(path, exc) from None
     return path
 
 

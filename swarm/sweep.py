@@ -13,23 +13,37 @@ Parquet as runs finish, resumable.
   (``SeedSequence(root_seed).spawn(seeds)``; ``root_seed`` defaults to the base's seed).
 - **Runs**: each has a ``run_id`` (the hash of its scenario, seed included). A run that raises
   is recorded with ``status = "error"`` and its message; the others go on.
-- **Storage**: batches of results are written as Parquet files to ``out`` (a directory;
-  default ``data/sweeps/<sweep id>``) as they complete, each atomically (temporary name, then
-  rename) with the sweep's provenance in the file metadata. Re-running the same sweep skips
-  the run ids already stored, so a sweep killed half-way resumes without redoing finished
-  runs.
+- **Storage** (``swarm.sweepstore``): batches of results are written as Parquet parts to
+  ``out`` (a directory; default ``data/sweeps/<sweep id>``) as they complete, with the
+  sweep's provenance in the file metadata. A batch's summary part is its commit record (its
+  rounds part, written first, counts only once the summary part exists), so a reader never
+  sees half a run. One sweep writes to a folder at a time (a lock; a second one is refused
+  with a ConfigError naming the first one's pid); opening the folder removes what a killed
+  sweep left (temporary files, uncommitted parts). A folder that cannot be written is a
+  ConfigError on ``out`` with the OS reason, and the parts stored before stay readable.
+- **Resume**: re-running the same sweep skips the run ids already stored, so a sweep killed
+  half-way resumes without redoing finished runs. Failed runs stay failed unless
+  ``retry_failed=True``: their new row (``attempt`` + 1) then supersedes the old one, and the
+  store keeps one row per run at every moment.
 - **Executors**: ``"inprocess"``; ``"local"`` (a Dask ``LocalCluster`` of processes with one
   thread each, on 127.0.0.1, dashboard off); a scheduler address ``"tcp://host:8786"``; or a
   ``distributed.Client``. Default: in-process for tiny sweeps, a local cluster otherwise.
-  Small runs are batched into one task; Dask retries the tasks of a worker that dies.
+  Small runs are batched into one task; Dask retries the tasks of a worker that dies, and
+  swarm retries the start of its local cluster and the warm-up of the workers (3 tries each)
+  when a worker dies then, with one clear error if it still fails. A local cluster spawns
+  worker processes that re-import the main script: called from a script's top level without
+  ``if __name__ == "__main__":``, the sweep stops with a one-line ConfigError saying so before
+  any process starts.
 
 Returns the summary frame, one row per run: the varying parameters, ``seed``, ``run_id``,
-every summary metric, ``status`` and ``error`` (and, with ``rounds=True``, also the
+every summary metric, ``status``, ``error`` and ``attempt`` (and, with ``rounds=True``, also the
 per-round frame of every run, keyed by ``run_id``).
 """
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -42,15 +56,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow.parquet as pq
 
-from swarm.config import Scenario
-from swarm.errors import ConfigError
+from swarm.config import Scenario, check_value
+from swarm.errors import ConfigError, SwarmError
 from swarm.rng import replicate_seeds
-from swarm.store import METADATA_KEY, run_id, versions, write_frame
+from swarm.store import run_id, versions
+from swarm.sweepstore import SweepStore, read_sweep, sweep_metadata
 
 __all__ = ["sweep", "expand_grid", "read_sweep", "sweep_metadata", "local_cluster",
-           "EXECUTORS"]
+           "summary_metrics", "EXECUTORS"]
 
 EXECUTORS = ("inprocess", "local")
 TINY_SWEEP_RUNS = 8  # at most this many runs: in-process by default
@@ -63,9 +77,16 @@ STATUS_OK, STATUS_ERROR = "ok", "error"
 def expand_grid(grid: Mapping[str, Any] | None = None,
                 points: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The points of a sweep: the cartesian product of the grid's list values (scalars stay),
-    or the explicit ``points``; one point (no change) when both are empty."""
+    or the explicit ``points``; one point (no change) when neither is given. A grid given
+    but empty (``{}``, an empty ``[grid]`` table) is refused as a mistake."""
     if grid and points:
         raise ConfigError("grid", "grid and points", "give a grid or a list of points, not both")
+    if grid is not None and not isinstance(grid, Mapping):
+        raise ConfigError("grid", grid, "must be a dict of dotted keys, e.g. "
+                          "{'protocol.fanout': [1, 2, 3]}")
+    if grid is not None and not grid and points is None:
+        raise ConfigError("grid", {}, "is empty: give at least one dotted key, or leave the "
+                          "grid out to run the base scenario alone")
     if points is not None:
         out = []
         for i, point in enumerate(points):
@@ -118,6 +139,42 @@ def _sweep_id(base: Scenario, points: list[dict[str, Any]], seeds: int, root_see
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+PROBE_NODES = 64  # a probe run's nodes (fewer if the scenario has fewer)
+PROBE_POINTS = 16  # distinct points probed at most
+
+
+def summary_metrics(base: Scenario | Mapping[str, Any], *,
+                    grid: Mapping[str, Any] | None = None,
+                    points: Sequence[Mapping[str, Any]] | None = None) -> set[str] | None:
+    """The summary metrics the runs of a sweep report, known before it runs: the union of
+    the summary keys of one tiny run per distinct point (its scenario with at most
+    ``PROBE_NODES`` nodes; faults, protocol parameters and rounds kept, so metrics that
+    depend on them appear). None when that cannot be known: a point has no tiny version
+    (fewer nodes make it invalid, or the tiny run raises) or there are more than
+    ``PROBE_POINTS`` distinct points. Costs a few milliseconds per point once the kernels
+    are compiled."""
+    from swarm.run import simulate
+
+    if not isinstance(base, Scenario):
+        base = Scenario.from_dict(base)
+    seen: list[dict[str, Any]] = []
+    for point in expand_grid(grid, points):
+        data = base.replace(point).to_dict()
+        data.pop("seed", None)
+        if data not in seen:
+            seen.append(data)
+    if len(seen) > PROBE_POINTS:
+        return None
+    keys: set[str] = set()
+    for data in seen:
+        try:
+            tiny = Scenario.from_dict({**data, "nodes": min(int(data["nodes"]), PROBE_NODES)})
+            keys.update(simulate(tiny).summary)
+        except Exception:  # no tiny version of this point: unknown until the sweep runs
+            return None
+    return keys
+
+
 # ----------------------------------------------------------------------- running a batch
 
 
@@ -129,7 +186,8 @@ def run_batch(tasks: list[dict[str, Any]], keep_rounds: bool) -> tuple[list[dict
     rows, rounds = [], []
     for task in tasks:
         row: dict[str, Any] = {"point": task["point"], "replicate": task["replicate"],
-                               **task["params"], "seed": task["seed"], "run_id": task["run_id"]}
+                               **task["params"], "seed": task["seed"], "run_id": task["run_id"],
+                               "attempt": task.get("attempt", 1)}
         try:
             run = simulate(Scenario.from_dict(task["scenario"]))
         except Exception as exc:  # recorded, the sweep goes on
@@ -157,39 +215,6 @@ def _warm_up(protocols: list[str]) -> None:
         if name not in _WARM:
             simulate(Scenario(nodes=20, protocol=name, max_rounds=3))
             _WARM.add(name)
-
-
-# ----------------------------------------------------------------------------- storage
-
-
-def _stored_run_ids(out: Path) -> set[str]:
-    ids: set[str] = set()
-    for path in sorted(out.glob("part-*.parquet")):
-        ids.update(pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist())
-    return ids
-
-
-def read_sweep(out: str | Path, *, rounds: bool = False) -> pd.DataFrame | tuple:
-    """Every stored row of the sweep in ``out`` (in plan order), and with ``rounds=True``
-    also the stored round frames."""
-    out = Path(out)
-    parts = [pq.read_table(p).to_pandas() for p in sorted(out.glob("part-*.parquet"))]
-    if not parts:
-        raise FileNotFoundError(f"no sweep results in {out}")
-    frame = pd.concat(parts, ignore_index=True)
-    frame = frame.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)
-    if not rounds:
-        return frame
-    round_parts = [pq.read_table(p).to_pandas()
-                   for p in sorted((out / "rounds").glob("part-*.parquet"))]
-    return frame, (pd.concat(round_parts, ignore_index=True) if round_parts else pd.DataFrame())
-
-
-def _write_batch(out: Path, rows: list[dict], rounds: list, meta: dict[str, Any]) -> None:
-    name = f"part-{rows[0]['run_id']}-{len(rows)}.parquet"
-    if rounds:
-        write_frame(out / "rounds" / name, pd.concat(rounds, ignore_index=True), meta)
-    write_frame(out / name, pd.DataFrame(rows), meta)  # last: its presence marks the batch done
 
 
 # ---------------------------------------------------------------------------- progress
@@ -243,17 +268,86 @@ WORKER_CONFIG = {
 }
 
 
-def local_cluster(n_workers: int | None = None) -> Any:
+START_TRIES = 3  # starts of a local cluster, and warm-ups of the workers, before giving up
+
+
+def local_cluster(n_workers: int | None = None, *, tries: int = START_TRIES) -> Any:
     """A Dask ``LocalCluster`` as swarm uses it: worker processes with one thread each, on
     127.0.0.1, no dashboard, the per-task profiler off and the background monitors slowed
     (``WORKER_CONFIG``). For workers you start yourself, set the same in their Dask config,
-    e.g. ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``."""
+    e.g. ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``.
+
+    The scheduler's HTTP server (Dask starts one even with the dashboard off, on port 8787 by
+    default) gets a free port on 127.0.0.1 instead, so two clusters never compete for 8787.
+    A start that fails (a worker killed while it starts) is retried ``tries`` times; then a
+    :class:`~swarm.errors.SwarmError` says so in one line."""
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set(WORKER_CONFIG):
-        return LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
-                            processes=True, host="127.0.0.1", dashboard_address=None)
+    last: BaseException | None = None
+    for _ in range(max(1, tries)):
+        try:
+            with dask.config.set(WORKER_CONFIG):
+                return LocalCluster(
+                    n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
+                    processes=True, host="127.0.0.1", dashboard_address=None,
+                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
+        except Exception as exc:  # a worker (or its nanny) died while the cluster started
+            last = exc
+    raise SwarmError(f"the local Dask cluster did not start in {tries} tries (last error: "
+                     f"{type(last).__name__}: {last})") from last
+
+
+def _warm_up_workers(client: Any, protocols: list[str], workers: int,
+                     tries: int = START_TRIES) -> None:
+    """``_warm_up`` on every worker; retried (after waiting for the workers to be back) when
+    a worker dies during it, at most ``tries`` times, then one clear error."""
+    last: BaseException | None = None
+    for _ in range(max(1, tries)):
+        try:
+            client.wait_for_workers(workers, timeout=120)
+            client.run(_warm_up, protocols)
+            return
+        except Exception as exc:  # a worker died (or did not come back) while warming up
+            last = exc
+    raise SwarmError(f"the Dask workers did not warm up in {tries} tries (last error: "
+                     f"{type(last).__name__}: {last})") from last
+
+
+def _is_main_test(node: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1
+            and isinstance(node.ops[0], ast.Eq)):
+        return False
+    sides = [node.left, node.comparators[0]]
+    return (any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides)
+            and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides))
+
+
+def _unguarded_main_call() -> str | None:
+    """``path:line`` when this call comes from the top-level code of the main script outside
+    ``if __name__ == "__main__":``, which a spawned worker process would run again; None
+    otherwise (a guarded call, a function called from a guarded block, -c, a notebook)."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or not path or not os.path.isfile(path):
+        return None
+    frame = sys._getframe(1)
+    while frame is not None and not (frame.f_globals is vars(main)
+                                     and frame.f_code.co_name == "<module>"):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    line = frame.f_lineno
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return None
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.If) and _is_main_test(node.test)
+                and node.lineno <= line <= (node.end_lineno or node.lineno)):
+            return None
+    return f"{path}:{line}"
 
 
 def _client(executor: Any, n_runs: int) -> tuple[Any, Any, bool]:
@@ -265,6 +359,12 @@ def _client(executor: Any, n_runs: int) -> tuple[Any, Any, bool]:
     from distributed import Client
 
     if executor == "local":
+        where = _unguarded_main_call()
+        if where is not None:
+            raise ConfigError("executor", "local", f"a local Dask cluster starts worker "
+                              f"processes that re-run the main script; the sweep is called "
+                              f"at {where} outside `if __name__ == \"__main__\":` - put it "
+                              "under that guard, or pass executor=\"inprocess\"")
         cluster = local_cluster()
         return Client(cluster), cluster, True
     if isinstance(executor, str) and executor.startswith(("tcp://", "tls://")):
@@ -309,69 +409,83 @@ def sweep(
     batch_size: int | None = None,
     rounds: bool = False,
     progress: bool = True,
+    retry_failed: bool = False,
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Run ``base`` over a grid (or points) x ``seeds``; see the module docstring."""
     if not isinstance(base, Scenario):
         base = Scenario.from_dict(base)
-    root = base.seed if root_seed is None else int(root_seed)
+    seed_meta = next(f.metadata for f in dataclasses.fields(Scenario) if f.name == "seed")
+    root = base.seed if root_seed is None else check_value("root_seed", root_seed, seed_meta)
+    if batch_size is not None and (not isinstance(batch_size, int) or isinstance(
+            batch_size, bool) or batch_size < 1):
+        raise ConfigError("batch_size", batch_size, "must be an integer >= 1 (or none for "
+                          "guided self-scheduling)")
     point_list = expand_grid(grid, points)
     tasks = _plan(base, point_list, seeds, root)
     sweep_key = _sweep_id(base, point_list, seeds, root)
     out = Path(out) if out is not None else Path("data") / "sweeps" / sweep_key
-    out.mkdir(parents=True, exist_ok=True)
     meta = {"sweep_id": sweep_key, "base": base.to_dict(), "points": point_list,
             "seeds": seeds, "root_seed": root, "versions": versions()}
-    stored = _stored_run_ids(out)
-    todo = [t for t in tasks if t["run_id"] not in stored]
-    skipped = len(tasks) - len(todo)
+    with SweepStore(out) as store:  # the lock: one writer; what a killed one left is gone
+        stored = store.stored()
+        failed_before = dict(zip(stored["run_id"][stored["status"] == STATUS_ERROR],
+                                 stored["attempt"][stored["status"] == STATUS_ERROR],
+                                 strict=True))
+        done_ids = set(stored["run_id"])
+        todo = []
+        for task in tasks:
+            if task["run_id"] not in done_ids:
+                todo.append(task)
+            elif retry_failed and task["run_id"] in failed_before:
+                todo.append({**task, "attempt": int(failed_before[task["run_id"]]) + 1})
+        retried = sum(1 for t in todo if t.get("attempt", 1) > 1)
+        skipped = len(tasks) - len(todo)
 
-    started = time.perf_counter()
-    bar = _Progress(len(todo), progress)
-    client, cluster, close = _client(executor, len(todo)) if todo else (None, None, False)
-    try:
-        if client is None:
-            for batch in _batches(todo, 1, batch_size):
-                rows, frames = run_batch(batch, rounds)
-                _write_batch(out, rows, frames, meta)
-                bar.update(len(rows), sum(r["status"] == STATUS_ERROR for r in rows))
-        else:
-            from distributed import as_completed
+        started = time.perf_counter()
+        bar = _Progress(len(todo), progress)
+        client, cluster, close = _client(executor, len(todo)) if todo else (None, None, False)
+        try:
+            if client is None:
+                for batch in _batches(todo, 1, batch_size):
+                    rows, frames = run_batch(batch, rounds)
+                    store.write_batch(rows, frames, meta)
+                    bar.update(len(rows), sum(r["status"] == STATUS_ERROR for r in rows))
+            else:
+                from distributed import as_completed
 
-            client.run(_warm_up, sorted({t["scenario"]["protocol"] for t in todo}))
-            workers = max(1, len(client.scheduler_info().get("workers", {})))
-            futures = [client.submit(run_batch, batch, rounds, retries=3, pure=False)
-                       for batch in _batches(todo, workers, batch_size)]
-            for future in as_completed(futures):
-                rows, frames = future.result()
-                _write_batch(out, rows, frames, meta)
-                bar.update(len(rows), sum(r["status"] == STATUS_ERROR for r in rows))
-    finally:
-        bar.close()
-        if close:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+                workers = max(1, len(client.scheduler_info().get("workers", {})))
+                if cluster is not None:
+                    workers = len(cluster.workers)
+                _warm_up_workers(client, sorted({t["scenario"]["protocol"] for t in todo}),
+                                 workers)
+                futures = [client.submit(run_batch, batch, rounds, retries=3, pure=False)
+                           for batch in _batches(todo, workers, batch_size)]
+                for future in as_completed(futures):
+                    rows, frames = future.result()
+                    store.write_batch(rows, frames, meta)
+                    bar.update(len(rows), sum(r["status"] == STATUS_ERROR for r in rows))
+        finally:
+            bar.close()
+            if close:
+                client.close()
+            if cluster is not None:
+                cluster.close()
+        if retried:
+            store.compact()  # the retried runs' old rows go (readers already skip them)
+        result = read_sweep(out, rounds=rounds)
 
-    result = read_sweep(out, rounds=rounds)
     frame = result[0] if rounds else result
     wanted = {t["run_id"] for t in tasks}
     frame = frame[frame["run_id"].isin(wanted)].reset_index(drop=True)
     failed = int((frame["status"] == STATUS_ERROR).sum())
     stats = {"runs": len(tasks), "done": len(todo), "failed": failed, "skipped": skipped,
-             "wall_s": time.perf_counter() - started, "out": str(out)}
+             "retried": retried, "wall_s": time.perf_counter() - started, "out": str(out)}
     frame.attrs["sweep"] = stats
     if progress:
-        print(f"sweep: {len(todo)} run, {failed} failed, {skipped} skipped (already stored), "
-              f"{stats['wall_s']:.1f} s -> {out}", file=sys.stderr)
+        again = f", {retried} retried" if retried else ""
+        print(f"sweep: {len(todo)} run, {failed} failed, {skipped} skipped (already stored)"
+              f"{again}, {stats['wall_s']:.1f} s -> {out}", file=sys.stderr)
     if rounds:
         round_frame = result[1]
         return frame, round_frame[round_frame["run_id"].isin(wanted)].reset_index(drop=True)
     return frame
-
-
-def sweep_metadata(out: str | Path) -> dict[str, Any]:
-    """The provenance stored with a sweep's files."""
-    first = next(iter(sorted(Path(out).glob("part-*.parquet"))), None)
-    if first is None:
-        raise FileNotFoundError(f"no sweep results in {out}")
-    return json.loads(pq.read_schema(first).metadata[METADATA_KEY])

@@ -49,6 +49,10 @@ FILES: dict[str, bytes] = {
     "sweep_badbase.toml": b"[base]\nnodes = -3\n",
     "sweep_gridseed.toml": b"[base]\nnodes = 100\n[grid]\nseed = [1, 2]\n",
     "sweep_nonutf8.toml": b"[base]\nnodes = \xff\n",
+    "sweep_emptygrid.toml": b"[base]\nnodes = 100\n[grid]\n",
+    "sweep_gridscalar.toml": b"grid = 3\n[base]\nnodes = 100\n",
+    "sweep_badroot.toml": b"root_seed = -4\n[base]\nnodes = 100\n",
+    "a-file": b"not a folder\n",
 }
 
 # (id, arguments after `swarm`, the field the line must name)
@@ -153,6 +157,13 @@ CLI_CASES = [
     ("sweep-bad-base", "sweep {d}/sweep_badbase.toml", "nodes = -3"),
     ("sweep-grid-seed", "sweep {d}/sweep_gridseed.toml", "grid.seed"),
     ("sweep-executor", "sweep {d}/sweep_badgrid.toml --executor foo", "--executor"),
+    ("sweep-empty-grid", "sweep {d}/sweep_emptygrid.toml", "grid"),
+    ("sweep-grid-not-table", "sweep {d}/sweep_gridscalar.toml", "grid"),
+    ("sweep-negative-root-seed", "sweep {d}/sweep_badroot.toml", "root_seed = -4"),
+    ("sweep-out-under-file", "sweep {d}/sweep_badgrid.toml --out {d}/a-file/s", "out"),
+    ("simulate-out-under-file", "simulate -n 100 --out {d}/a-file/r.parquet", "out"),
+    ("simulate-seeds-out-under-file", "simulate -n 100 --seeds 3 --out {d}/a-file/r.parquet",
+     "out"),
     # the dashboard (a port in use: tests/dashboard/test_dashboard_command.py)
     ("dashboard-port-zero", "dashboard --port 0", "--port"),
     ("dashboard-port-high", "dashboard --port 99999", "--port"),
@@ -257,6 +268,16 @@ API_CASES = [
     ("sweep-empty-list", _sweep(grid={"protocol.fanout": []}), "grid.protocol.fanout"),
     ("sweep-executor", _sweep(grid={"protocol.fanout": [1, 2]}, executor="x"), "executor"),
     ("sweep-bad-base", lambda d: swarm.sweep({"nodes": -1}), "nodes"),
+    ("sweep-empty-grid", _sweep(grid={}), "grid"),
+    ("sweep-grid-list", _sweep(grid=[1, 2]), "grid"),
+    ("sweep-root-seed-text", _sweep(root_seed="abc"), "root_seed"),
+    ("sweep-root-seed-negative", _sweep(root_seed=-5), "root_seed"),
+    ("sweep-batch-size-zero", _sweep(seeds=3, batch_size=0), "batch_size"),
+    ("sweep-out-is-a-file", lambda d: swarm.sweep(
+        swarm.Scenario(nodes=20), executor="inprocess", progress=False, out=d / "a-file"),
+     "out"),
+    ("to-parquet-under-a-file", lambda d: swarm.simulate(swarm.Scenario(nodes=20, max_rounds=2))
+     .to_parquet(d / "a-file" / "r.parquet"), "out"),
 ]
 
 

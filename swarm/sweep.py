@@ -354,6 +354,12 @@ def _client(executor: Any, n_runs: int) -> tuple[Any, Any, bool]:
     """(client or None for in-process, cluster to close or None, close the client?)."""
     if executor is None:
         executor = "inprocess" if n_runs <= TINY_SWEEP_RUNS else "local"
+        where = _unguarded_main_call() if executor == "local" else None
+        if where is not None:  # the default must not start workers that re-run the script
+            print(f"sweep: running in-process: called at {where} outside `if __name__ == "
+                  "\"__main__\":`, where a local Dask cluster's workers would re-run the "
+                  "script; put it under that guard to use the cluster", file=sys.stderr)
+            executor = "inprocess"
     if executor == "inprocess":
         return None, None, False
     from distributed import Client

@@ -121,12 +121,34 @@ print(len(frame))
 """
 
 
-def test_an_unguarded_script_stops_with_one_line_saying_what_to_do(tmp_path):
+def _run_script(script: Path, timeout: int = 120) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_an_unguarded_script_runs_in_process_by_default_and_says_why(tmp_path):
+    """The README's sweep as a plain script: the default executor would be a local cluster,
+    whose spawned workers re-run the unguarded script (~200 lines of multiprocessing errors
+    before); it runs in-process instead, with one line saying why."""
     script = tmp_path / "my_sweep.py"
     script.write_text(UNGUARDED.replace("OUT", repr(str(tmp_path / "u"))))
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = _run_script(script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "12"
+    notes = [line for line in done.stderr.splitlines() if "running in-process" in line]
+    assert notes == [f"sweep: running in-process: called at {script}:3 outside `if __name__ "
+                     "== \"__main__\":`, where a local Dask cluster's workers would re-run "
+                     "the script; put it under that guard to use the cluster"]
+    assert "bootstrapping" not in done.stderr
+    assert len(list((tmp_path / "u").glob("part-*.parquet"))) >= 1
+
+
+def test_an_unguarded_script_asking_for_the_local_cluster_stops_with_one_line(tmp_path):
+    script = tmp_path / "my_sweep.py"
+    script.write_text(UNGUARDED.replace("out=OUT", "out=OUT, executor='local'")
+                      .replace("OUT", repr(str(tmp_path / "u"))))
+    done = _run_script(script)
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
     assert last == (f"swarm.errors.ConfigError: executor = 'local': a local Dask cluster starts "

@@ -420,8 +420,20 @@ def experiment_parser(doc: str, *, out: str, quick: str, root_seed: int,
     if seeds is not None:
         parser.add_argument("--seeds", type=_count(min_seeds), default=None, help=seeds)
     parser.add_argument("--root-seed", type=_count(0), default=root_seed)
-    parser.add_argument("--out", type=Path, default=Path(out))
+    parser.add_argument("--out", type=_writable, default=Path(out),
+                        help=f"Parquet file (a PNG figure beside it); default {out}")
     return parser
+
+
+def _writable(text: str) -> Path:
+    """An --out path whose folder can be written, checked before the experiment runs."""
+    from swarm.store import check_writable
+
+    try:
+        check_writable(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc.allowed}") from None
+    return Path(text)
 
 
 def experiments_dir() -> Path:

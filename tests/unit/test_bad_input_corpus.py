@@ -82,6 +82,8 @@ CLI_CASES = [
     ("unknown-experiment", "reproduce nosuch", "experiment"),
     ("experiment-bad-flag", "reproduce demers --nosuchflag", "--nosuchflag"),
     ("experiment-negative-seed", "reproduce swim --root-seed -3", "--root-seed"),
+    ("experiment-out-under-file", "reproduce swim --quick --out {d}/a-file/x.parquet", "--out"),
+    ("experiment-seeds-zero", "reproduce cap --seeds 0", "--seeds"),
     # numbers
     ("nodes-text", "simulate -n abc", "nodes = 'abc'"),
     ("nodes-zero", "simulate -n 0", "nodes = 0"),

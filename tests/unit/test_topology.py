@@ -699,27 +699,41 @@ def test_edge_list_empty_file(tmp_path):
     assert EdgeList(path=str(path)).build(1, rng()).n_edges == 0
 
 
+SECRET = "s3cr3t-Zq7"
+
+
 @pytest.mark.parametrize(
     "text, line, words",
     [
-        ("0 1\nfoo bar\n", 2, "not two integer node ids"),
-        ("0 1\n# c\n0 1 2\n", 3, "not two integer node ids"),
-        ("1.5 2\n", 1, "not two integer node ids"),
-        ("0\n", 1, "not two integer node ids"),
-        ("0 1\n1 2\n2 5\n", 3, "out of range 0..4"),
-        ("-1 2\n", 1, "out of range"),
+        ("0 1\nfoo bar\n", 2, "the first field is not an integer"),
+        ("0 1\n# c\n0 1 2\n", 3, "not two integer node ids 'u v' (it has 3 fields)"),
+        ("1.5 2\n", 1, "the first field is not an integer"),
+        ("0\n", 1, "(it has 1 field)"),
+        ("0 1\n1 2\n2 5\n", 3, "the second node id is out of range 0..4"),
+        ("-1 2\n", 1, "the first node id is out of range 0..4"),
         ("0 1\n\n3 3\n", 3, "self-loop"),
+        (f"root:x:0:0:{SECRET}:/root:/bin/bash\n", 1, "(it has 1 field)"),
+        (f"0 1\n{SECRET} 1\n", 2, "the first field is not an integer"),
+        (f"0 1\n# {SECRET}\n1 {SECRET}\n", 3, "the second field is not an integer"),
+        (f"0 1 {SECRET}\n", 1, "(it has 3 fields)"),
+        ("0 1\n4 918273645\n", 2, "the second node id is out of range 0..4"),
     ],
 )
-def test_edge_list_errors_name_file_and_line(tmp_path, text, line, words):
+def test_edge_list_errors_name_file_and_line_and_never_quote_it(tmp_path, text, line, words):
+    """An edge-list error names the file, the line number and what is wrong, and never
+    quotes the line: the file may be one the reader of the message must not see (issue 12)."""
     path = tmp_path / "bad.txt"
     path.write_text(text)
     with pytest.raises(ConfigError) as info:
         EdgeList(path=str(path)).build(5, rng())
     message = str(info.value)
     assert info.value.field == "topology.path"
-    assert f"{path}:{line}" in message
-    assert words in message
+    assert f"{path}:{line}" in message and words in message, message
+    bad_line = text.splitlines()[line - 1]
+    for token in bad_line.split():
+        if len(token) > 2:  # short ids may appear in the path or the range 0..4 anyway
+            assert token not in message, message
+    assert SECRET not in message and "918273645" not in message
     assert "\n" not in message
 
 

@@ -445,7 +445,7 @@ def helper_ok(view, partial, i, rank, h, target, out, taken):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pick_helpers(view, pindptr, pindices, pcomplete, partial, i, target, d, k, u, pos, out,
                  pool, ranks, scratch):
     """memberlist's ``kRandomNodes``: min(k, e) distinct helpers, uniformly among the e peers

@@ -359,10 +359,14 @@ def test_a_member_suspected_before_its_crash_counts_as_detected_in_the_crash_rou
     the episode is detected at the end of round 20 (1 period), before it is declared dead."""
     s = swim(nodes=40, seed=7, max_rounds=100,
              timeline='20: crash select=ids ids="7"; loss rate=0.3')
+    model = SwarmModel(s, engine=engine)
+    while model.engine.round < 19:
+        model.step()
+    assert (model.state.view[:, 7] == ks.SUSPECT).any()  # suspected before the crash
     run = swarm.simulate(s, engine=engine)
     sm = run.summary
     assert sm["crashes"] == 1 and sm["undetected"] == 0
-    assert sm["first_detection_periods"] == 1.0 and sm["first_dead_periods"] == 2.0
+    assert sm["first_detection_periods"] == 1.0 and sm["first_dead_periods"] == 7.0
     assert sm["all_know_periods"] == 10.0
     assert run.events["first_detection_periods"].iloc[0] == 1
 

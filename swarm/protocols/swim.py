@@ -12,7 +12,8 @@ a partial one. In a period (details and conventions in docs/protocols.md, ``swim
 - phase 0: each node pings the next member of its probe cycle (round-robin over a shuffled
   order of its peers, members it holds dead skipped; reshuffled every cycle);
 - phase 1: the target acks; **timeout** = no ack by the end of phase 1: the prober sends
-  ping-req to ``k`` random peers (helpers);
+  ping-req to ``k`` helpers, distinct random peers it holds alive other than the target
+  (memberlist's ``kRandomNodes``; all of them if fewer);
 - phases 2-5: helper pings the target, the target acks the helper, the helper relays the ack;
 - end of the period: a probe without any ack makes the prober suspect the target (if it held
   it alive); a suspicion not refuted within the suspicion timeout becomes a death.

@@ -22,9 +22,27 @@ from swarm.rng import DoubleStream
 from swarm.state import SwarmState
 from swarm.topology import Topology
 
-__all__ = ["NodeAgent", "SwarmModel", "AgentDriver", "ENGINES"]
+__all__ = ["NodeAgent", "SwarmModel", "AgentDriver", "ENGINES", "distinct_ranks"]
 
 ENGINES = ("kernels", "agents")
+
+
+def distinct_ranks(draw: Any, d: int, k: int) -> list[int]:
+    """``min(k, d)`` distinct ranks of ``0..d-1``, uniformly, in pick order, one double from
+    ``draw()`` per pick: pick ``j`` takes rank ``floor(u * (d - j))`` among the ranks not yet
+    chosen (C2; the kernels' ``swarm.kernels.spreading.choose_partners``)."""
+    chosen_sorted: list[int] = []
+    ranks: list[int] = []
+    for j in range(min(k, d)):
+        r = min(int(draw() * (d - j)), d - j - 1)
+        for c in chosen_sorted:
+            if c <= r:
+                r += 1
+            else:
+                break
+        bisect.insort(chosen_sorted, r)
+        ranks.append(r)
+    return ranks
 
 
 class NodeAgent(mesa.Agent):
@@ -63,25 +81,12 @@ class NodeAgent(mesa.Agent):
 
     def random_partners(self, k: int) -> list[int]:
         """``min(k, degree)`` distinct neighbours, uniformly at random, one double per pick
-        from the protocol stream: pick ``j`` takes rank ``floor(u * (degree - j))`` among the
-        ranks not yet chosen."""
-        draw = self.model.draw
+        from the protocol stream (``distinct_ranks``)."""
         d = self.degree
         if k == 1 and d > 0:
-            r = int(draw() * d)
+            r = int(self.model.draw() * d)
             return [self.neighbour(r if r < d else d - 1)]
-        chosen_sorted: list[int] = []
-        partners: list[int] = []
-        for j in range(min(k, d)):
-            r = min(int(draw() * (d - j)), d - j - 1)
-            for c in chosen_sorted:
-                if c <= r:
-                    r += 1
-                else:
-                    break
-            bisect.insort(chosen_sorted, r)
-            partners.append(self.neighbour(r))
-        return partners
+        return [self.neighbour(r) for r in distinct_ranks(self.model.draw, d, k)]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(idx={self.idx})"

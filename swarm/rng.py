@@ -20,7 +20,7 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["stream", "Streams", "replicate_seeds", "DoubleStream", "UniformBuffer",
+__all__ = ["stream", "Streams", "replicate_seeds", "rewind", "DoubleStream", "UniformBuffer",
            "STREAM_NAMES"]
 
 STREAM_NAMES = ("topology", "init", "protocol", "writes", "mesa")  # + "fault.<label>"
@@ -62,6 +62,15 @@ def replicate_seeds(root: int, k: int) -> list[int]:
     return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
 
 
+def rewind(rng: np.random.Generator, state: dict, used: int) -> None:
+    """Put ``rng`` back to ``state`` (saved from ``rng.bit_generator.state``) advanced by
+    ``used`` doubles: where it would be had only the ``used`` doubles been drawn, one at a
+    time (``Generator.random`` takes one 64-bit draw per double and buffers nothing). A kernel
+    that uses a variable number of doubles draws as many as it may need, then rewinds."""
+    rng.bit_generator.state = state
+    rng.bit_generator.advance(used)
+
+
 class DoubleStream:
     """Doubles from a Generator, one per call, as ``rng.random()`` would give them — but
     drawn in blocks, since a scalar ``Generator.random()`` call costs ~0.35 us in Python.
@@ -95,8 +104,7 @@ class DoubleStream:
     def sync(self) -> None:
         """Leave the Generator as if every value handed out had been drawn on its own."""
         if self._state is not None:
-            self.rng.bit_generator.state = self._state
-            self.rng.bit_generator.advance(self._pos)
+            rewind(self.rng, self._state, self._pos)
         self._values = []
         self._pos = 0
         self._state = None

@@ -822,9 +822,12 @@ def swim_false_suspicion_probability(loss, k):
 
         P = (1 - (1 - p)^2) * (1 - (1 - p)^4)^k
 
-    (For ``p -> 0``: ``P ~ 2p (4p)^k``.) Assumes ``k`` helpers exist (``n >= k + 2``) and
-    are not held dead; a helper relaying for two probers of the same target in the same
-    period shares its acks between them, an ``O(k^2 / n)`` effect ignored here. [Das02]
+    (For ``p -> 0``: ``P ~ 2p (4p)^k``.) Assumes ``k`` live helpers: swarm, like
+    memberlist, picks them among the peers the prober holds ALIVE (docs/protocols.md, "swim"),
+    so it holds while at least ``k`` such peers exist and are live (a crashed member the
+    prober still holds alive is a helper that never answers); a helper relaying for two
+    probers of the same target in the same period shares its acks between them, an
+    ``O(k^2 / n)`` effect ignored here. [Das02]
     section 3.1 gives the analogous per-probe bound for its message model. Works on arrays.
     """
     p = np.asarray(loss, dtype=float)

@@ -16,8 +16,10 @@ Randomness, drawn by the caller with ``Generator.random(out=...)`` and consumed 
 - send: live nodes in node order; a node starting a probe cycle draws two doubles (stride,
   offset of its shuffled probe order); in a reconnect round a node with a member it holds
   dead then draws one double (which dead member to sync with);
-- end of phase 1: probers whose probe is unanswered, in node order, draw ``min(k + 1, d)``
-  doubles (``k + 1`` distinct peers, as ``choose_partners``) for their helpers;
+- end of phase 1: probers whose probe is unanswered, in node order, pick their ``k``
+  helpers (``pick_helpers``: one double per rejection try, then one per pick from the list
+  of eligible peers; a variable number, at most ``helper_doubles``: the caller draws that
+  many and rewinds the Generator to the number used, ``swarm.rng.rewind``);
 - accusations (``byzantine`` fault, behaviour ``accuse``; ``byzantine`` stream, start of the
   round): each live accuser, in node order, draws one double (which of the live members it
   tracks it accuses).
@@ -400,55 +402,120 @@ def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm
     return r
 
 
+#: rejection tries per wanted helper before a prober lists its eligible peers
+HELPER_TRIES = 4
+
+
+@njit(cache=True, inline="always")
+def helper_doubles(d, k):
+    """Doubles at most that a prober with d peers uses to pick k helpers: HELPER_TRIES * k
+    rejection tries and up to k picks from the list of eligible peers; with at most
+    HELPER_TRIES * k peers it lists them at once (min(k, d) picks)."""
+    tries = HELPER_TRIES * k
+    if d <= tries:
+        return k if k < d else d
+    return tries + k
+
+
 @njit(cache=True)
 def swim_helpers_count(live, probe_target, acked, pindptr, pcomplete, k):
-    """(PING_REQ messages at most, doubles) at the end of phase 1: every live prober without
-    an ack draws min(k + 1, d) candidate helpers among its d peers."""
+    """(PING_REQ messages at most, doubles at most) at the end of phase 1: every live prober
+    without an ack picks up to k helpers among its d peers (``helper_doubles``)."""
     n = live.shape[0]
     msgs = 0
     doubles = 0
+    if k == 0:
+        return msgs, doubles
     for i in range(n):
         if live[i] and probe_target[i] >= 0 and not acked[i]:
-            d = degree(pindptr, pcomplete, n, i)
-            c = k + 1 if k + 1 < d else d
-            doubles += c
+            doubles += helper_doubles(degree(pindptr, pcomplete, n, i), k)
             msgs += k
     return msgs, doubles
+
+
+@njit(cache=True, inline="always")
+def helper_ok(view, partial, i, rank, h, target, out, taken):
+    """Whether peer h (rank ``rank`` among i's peers) may help i probe ``target``: not the
+    target, held ALIVE by i, not chosen yet (out[0:taken])."""
+    if h == target or view[i, rank if partial else h] != ALIVE:
+        return False
+    for q in range(taken):
+        if out[q] == h:
+            return False
+    return True
+
+
+@njit(cache=True, inline="always")
+def pick_helpers(view, pindptr, pindices, pcomplete, partial, i, target, d, k, u, pos, out,
+                 pool, ranks, scratch):
+    """memberlist's ``kRandomNodes``: min(k, e) distinct helpers, uniformly among the e peers
+    of i it holds ALIVE other than ``target``, into out[0:count] in pick order; returns
+    (count, next double). Up to HELPER_TRIES * k tries of a uniform peer (rank floor(u d),
+    one double each; a try rejected by ``helper_ok`` is lost), stopping at k; if fewer were
+    found, the eligible peers not chosen are listed in rank order and the rest picked among
+    them as ``choose_partners`` does (one double each). A node with at most HELPER_TRIES * k
+    peers lists them at once. Every accepted try is uniform among the eligible peers not yet
+    chosen, and how many tries it took does not depend on which one it was, so the set is a
+    uniform min(k, e)-subset whichever way it was completed. ``pool`` holds d ids."""
+    taken = 0
+    tries = HELPER_TRIES * k
+    if d > tries:
+        for _ in range(tries):
+            if taken == k:
+                break
+            r = int(u[pos] * d)
+            if r >= d:
+                r = d - 1
+            pos += 1
+            h = neighbour(pindptr, pindices, pcomplete, i, r)
+            if helper_ok(view, partial, i, r, h, target, out, taken):
+                out[taken] = h
+                taken += 1
+        if taken == k:
+            return taken, pos
+    e = 0
+    for r in range(d):
+        h = neighbour(pindptr, pindices, pcomplete, i, r)
+        if helper_ok(view, partial, i, r, h, target, out, taken):
+            pool[e] = h
+            e += 1
+    more = k - taken if k - taken < e else e
+    choose_partners(u, pos, e, more, ranks, scratch)
+    for j in range(more):
+        out[taken + j] = pool[ranks[j]]
+    return taken + more, pos + more
 
 
 @njit(cache=True)
 def swim_helpers(live, probe_target, acked, view, snap_count, sent, pindptr, pindices,
                  pcomplete, partial, k, u, at, src, dst, kind, update):
     """PING_REQs of unanswered probers (node order) into src/dst/kind/update from index
-    ``at``: of k + 1 distinct random peers, the first k that are neither the target nor
-    held dead. Returns the new end index."""
+    ``at``, to the helpers of ``pick_helpers``. Returns (the new end index, doubles used)."""
     n = live.shape[0]
-    chosen = np.empty(k + 1, np.int64)
-    scratch = np.empty(k + 1, np.int64)
-    pos = 0
     m = at
+    pos = 0
+    if k == 0:
+        return m, pos
+    out = np.empty(k, np.int64)
+    ranks = np.empty(k, np.int64)
+    scratch = np.empty(k, np.int64)
+    pool = np.empty(0, np.int64)
     for i in range(n):
         if not (live[i] and probe_target[i] >= 0 and not acked[i]):
             continue
         d = degree(pindptr, pcomplete, n, i)
-        c = k + 1 if k + 1 < d else d
-        choose_partners(u, pos, d, c, chosen, scratch)
-        pos += c
-        taken = 0
+        if pool.shape[0] < d:
+            pool = np.empty(n if pcomplete else max(d, 2 * pool.shape[0]), np.int64)
+        c, pos = pick_helpers(view, pindptr, pindices, pcomplete, partial, i,
+                              probe_target[i], d, k, u, pos, out, pool, ranks, scratch)
         for q in range(c):
-            if taken == k:
-                break
-            h = neighbour(pindptr, pindices, pcomplete, i, chosen[q])
-            if h == probe_target[i] or view[i, chosen[q] if partial else h] == DEAD:
-                continue
             src[m] = i
-            dst[m] = h
+            dst[m] = out[q]
             kind[m] = PING_REQ
             update[m] = snap_count[i] > 0
             sent[i] += 1
             m += 1
-            taken += 1
-    return m
+    return m, pos
 
 
 def padded(n):

@@ -12,7 +12,8 @@ a partial one. In a period (details and conventions in docs/protocols.md, ``swim
 - phase 0: each node pings the next member of its probe cycle (round-robin over a shuffled
   order of its peers, members it holds dead skipped; reshuffled every cycle);
 - phase 1: the target acks; **timeout** = no ack by the end of phase 1: the prober sends
-  ping-req to ``k`` random peers (helpers);
+  ping-req to ``k`` helpers, distinct random peers it holds alive other than the target
+  (memberlist's ``kRandomNodes``; all of them if fewer);
 - phases 2-5: helper pings the target, the target acks the helper, the helper relays the ack;
 - end of the period: a probe without any ack makes the prober suspect the target (if it held
   it alive); a suspicion not refuted within the suspicion timeout becomes a death.
@@ -47,7 +48,7 @@ from swarm.errors import ConfigError
 from swarm.faults.byzantine import ACCUSE
 from swarm.kernels import swim as k
 from swarm.messages import Messages
-from swarm.model import NodeAgent
+from swarm.model import NodeAgent, distinct_ranks
 from swarm.protocols.base import Protocol
 from swarm.protocols.membership import (
     Episodes,
@@ -58,6 +59,7 @@ from swarm.protocols.membership import (
     resolve_view_size,
     view_size_param,
 )
+from swarm.rng import rewind
 from swarm.state import SwarmState
 
 __all__ = ["SwimParams", "Swim", "SwimAgent", "SWIM_PROFILES"]
@@ -322,15 +324,38 @@ class SwimAgent(NodeAgent):
 
     def on_phase_end(self, phase: int) -> None:
         """End of phase 1 with no ack: ping-req to k helpers."""
-        state, i = self.model.state, self.idx
-        target = int(state.probe_target[i])
-        if phase != 1 or target < 0 or state.acked[i]:
+        target = int(self.model.state.probe_target[self.idx])
+        if phase != 1 or target < 0 or self.model.state.acked[self.idx]:
             return
-        kk = self.model.protocol.k
-        helpers = [h for h in self.random_partners(kk + 1)
-                   if h != target and not self.holds(h, DEAD)][:kk]
-        for h in helpers:
+        for h in self.helpers(target):
             self.send(h, PING_REQ)
+
+    def helpers(self, target: int) -> list[int]:
+        """memberlist's ``kRandomNodes``: ``k`` distinct peers, uniformly among those this
+        node holds ALIVE other than ``target`` (all of them if fewer). Up to
+        ``HELPER_TRIES * k`` tries of a uniform peer (one double each; a try that hits the
+        target, a peer not held alive or one already chosen is lost), stopping at ``k``;
+        if fewer were found, the rest uniformly among the eligible peers not yet chosen
+        (``distinct_ranks`` over them in rank order). With at most ``HELPER_TRIES * k``
+        peers the node lists them at once."""
+        kk, d, draw = self.model.protocol.k, self.degree, self.model.draw
+        chosen: list[int] = []
+
+        def eligible(h: int) -> bool:
+            return h != target and h not in chosen and self.holds(h, ALIVE)
+
+        tries = k.HELPER_TRIES * kk
+        if d > tries:
+            for _ in range(tries):
+                if len(chosen) == kk:
+                    return chosen
+                h = self.neighbour(min(int(draw() * d), d - 1))
+                if eligible(h):
+                    chosen.append(h)
+            if len(chosen) == kk:
+                return chosen
+        rest = [h for h in map(self.neighbour, range(d)) if eligible(h)]
+        return chosen + [rest[r] for r in distinct_ranks(draw, len(rest), kk - len(chosen))]
 
 
 class Swim(Protocol):
@@ -493,16 +518,19 @@ class Swim(Protocol):
         useful = buf.flag[:nm]
         if phase == 1:
             v = self.views
-            _, doubles = k.swim_helpers_count(state.live, state.probe_target, state.acked,
-                                              v.indptr, v.complete, self.k)
-            if doubles:
-                if self._rng is None:
+            _, most = k.swim_helpers_count(state.live, state.probe_target, state.acked,
+                                           v.indptr, v.complete, self.k)
+            if most:
+                rng = self._rng
+                if rng is None:
                     raise RuntimeError("swim: receive before send (no protocol stream)")
-                u = self.uniforms(self._rng, doubles)
-                r = k.swim_helpers(state.live, state.probe_target, state.acked, state.view,
-                                   state.snap_count, state.sent, v.indptr, v.indices,
-                                   v.complete, v.partial, self.k, u, r, buf.src, buf.dst,
-                                   buf.kind, buf.update)
+                saved = rng.bit_generator.state
+                u = self.uniforms(rng, most)
+                r, used = k.swim_helpers(state.live, state.probe_target, state.acked,
+                                         state.view, state.snap_count, state.sent, v.indptr,
+                                         v.indices, v.complete, v.partial, self.k, u, r,
+                                         buf.src, buf.dst, buf.kind, buf.update)
+                rewind(rng, saved, used)  # as if only the doubles used had been drawn
         if phase == self.max_phases - 1:
             return None, useful
         return buf.view(r), useful

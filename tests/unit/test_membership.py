@@ -170,6 +170,138 @@ def test_suspicion_timeout_shrinks_with_confirmations():
     assert ks.suspicion_timeout(0, 4.0, 24.0, 0) == 4.0
 
 
+# -- helpers of an unanswered probe (memberlist's kRandomNodes) ------------------------------
+
+#: d = 39 peers: tries first (HELPER_TRIES * k < 39 for k <= 9); d = 11: k >= 3 lists the
+#: peers at once; a partial view of 8 peers; an overlay (k-out, uneven degrees)
+HELPER_CASES = {
+    "complete": {"nodes": 40},
+    "small": {"nodes": 12},
+    "partial": {"nodes": 60, "protocol.view_size": 8},
+    "k-out": {"nodes": 60, "topology": "k-out", "topology.k": 3},
+}
+
+
+def unanswered_prober(extra: dict, k: int, alive_fraction: float, seed: int = 0):
+    """An agent-path model (nothing run) whose node 0 probes its peer of rank 1 and got no
+    ack; node 0 holds ``round(alive_fraction * d)`` of its d peers (at random) ALIVE, the
+    others SUSPECT and DEAD in turn. Returns (model, agent 0, its peers, the target)."""
+    model = SwarmModel(swim(**{"protocol.indirect_checks": k, **extra}), engine="agents")
+    agent = model.node_agents[0]
+    peers = [agent.neighbour(r) for r in range(agent.degree)]
+    target = peers[1]
+    alive = round(alive_fraction * len(peers))
+    order = np.random.default_rng(seed).permutation(len(peers)).tolist()
+    for q, r in enumerate(order):
+        status = A if q < alive else (S, D)[(q - alive) % 2]
+        model.state.view[0, model.protocol.views.col(0, peers[r])] = status
+    model.state.probe_target[:] = -1
+    model.state.probe_target[0] = target
+    model.state.acked[:] = False
+    return model, agent, peers, target
+
+
+def kernel_helpers(model, u: np.ndarray) -> tuple[list[int], int]:
+    """The kernel path's PING_REQ destinations for the unanswered probers of ``model`` from
+    the doubles u, and how many doubles it used."""
+    state, proto, v = model.state, model.protocol, model.protocol.views
+    _, most = ks.swim_helpers_count(state.live, state.probe_target, state.acked, v.indptr,
+                                    v.complete, proto.k)
+    assert u.shape[0] >= most
+    room = proto.k * state.n
+    dst = np.zeros(room, np.int32)
+    m, used = ks.swim_helpers(state.live, state.probe_target, state.acked, state.view,
+                              state.snap_count, state.sent.copy(), v.indptr, v.indices,
+                              v.complete, v.partial, proto.k, u, 0, np.zeros(room, np.int32),
+                              dst, np.zeros(room, np.uint8), np.zeros(room, np.bool_))
+    assert used <= most
+    return dst[:m].tolist(), used
+
+
+@pytest.mark.parametrize("case", HELPER_CASES)
+@pytest.mark.parametrize("k", [1, 3, 8])
+@pytest.mark.parametrize("alive_fraction", [0.0, 0.15, 0.5, 1.0])
+def test_helpers_are_distinct_peers_held_alive_other_than_prober_and_target(
+        case, k, alive_fraction):
+    """memberlist's kRandomNodes: min(k, eligible) distinct helpers, each a peer the prober
+    holds ALIVE, never the prober or the target (some peers held SUSPECT or DEAD); the agent
+    rule and the kernel pick the same helpers from the same doubles and use as many."""
+    from swarm.rng import DoubleStream
+
+    model, agent, peers, target = unanswered_prober(HELPER_CASES[case], k, alive_fraction)
+    eligible = {h for h in peers if h != target and agent.holds(h, A)}
+    held = [agent.holds(h, S) + 2 * agent.holds(h, D) for h in peers]
+    assert held.count(S) + held.count(D) == len(peers) - round(alive_fraction * len(peers))
+    assert alive_fraction == 1.0 or {S, D} <= set(held)
+    for trial in range(40):
+        model.draw = DoubleStream(np.random.default_rng(trial))
+        got = agent.helpers(target)
+        model.draw.sync()
+        kern, used = kernel_helpers(model, np.random.default_rng(trial).random(200))
+        assert got == kern
+        replay = np.random.default_rng(trial)
+        replay.bit_generator.advance(used)
+        assert model.draw.rng.bit_generator.state == replay.bit_generator.state
+        assert len(got) == len(set(got)) == min(k, len(eligible))
+        assert set(got) <= eligible and 0 not in got and target not in got
+
+
+@pytest.mark.parametrize("case, k, alive_fraction", [
+    ("complete", 3, 0.3),  # about 11 of 39 eligible: rejection tries, often the list too
+    ("complete", 1, 0.06),  # one or two eligible: mostly the list
+    ("small", 2, 0.45),  # d = 11, 8 tries for 2 helpers
+    ("partial", 3, 0.6),  # d = 8 <= 12: the list at once
+])
+def test_helpers_are_uniform_among_the_eligible_peers(case, k, alive_fraction):
+    """Each of the e eligible peers is a helper with probability k / e (e > k), and with
+    e <= 6 every k-subset is equally likely. T = 6000 draws of the kernel rule; a count is
+    Binomial(T, q) with q = k / e (or 1 / C(e, k) for a subset), and we allow 5 standard
+    errors sqrt(T q (1 - q)) on each: a correct rule fails one of these at most ~30 checks
+    with probability below 30 * 6e-7 (normal approximation, T q >= 400 here)."""
+    model, agent, peers, target = unanswered_prober(HELPER_CASES[case], k, alive_fraction)
+    eligible = sorted(h for h in peers if h != target and agent.holds(h, A))
+    e = len(eligible)
+    assert e > k
+    rng = np.random.default_rng(99)
+    trials = 6000
+    single = dict.fromkeys(eligible, 0)
+    subsets: dict[tuple[int, ...], int] = {}
+    for _ in range(trials):
+        got, _ = kernel_helpers(model, rng.random(200))
+        assert len(got) == k
+        for h in got:
+            single[h] += 1
+        key = tuple(sorted(got))
+        subsets[key] = subsets.get(key, 0) + 1
+    q = k / e
+    for h, count in single.items():
+        assert abs(count - trials * q) < 5 * math.sqrt(trials * q * (1 - q)), (h, count)
+    if e <= 6:
+        q = 1 / math.comb(e, k)
+        assert len(subsets) == math.comb(e, k)
+        for key, count in subsets.items():
+            assert abs(count - trials * q) < 5 * math.sqrt(trials * q * (1 - q)), key
+
+
+@pytest.mark.parametrize("case", ["complete", "partial", "k-out"])
+@pytest.mark.parametrize("k", [1, 3])
+def test_helper_draws_leave_both_paths_streams_alike_under_loss_and_a_partition(case, k):
+    """Under loss, with a partition that makes every node hold half its peers DEAD (rejection
+    tries run out and the list is taken), both paths keep the protocol stream in the same
+    state after every round, and the same state arrays."""
+    extra = {**HELPER_CASES[case], "protocol.indirect_checks": k, "max_rounds": 40,
+             "timeline": "loss rate=0.2; 5: partition groups=2 end=30"}
+    models = [SwarmModel(swim(**extra), engine=engine) for engine in ("kernels", "agents")]
+    while models[0].running or models[1].running:
+        for m in models:
+            m.step()
+        assert (models[0].engine.rng.bit_generator.state
+                == models[1].engine.rng.bit_generator.state), models[0].engine.round
+        for key, value in models[0].state.arrays().items():
+            assert np.array_equal(value, models[1].state.arrays()[key]), key
+    assert (models[0].state.view == D).any()
+
+
 @pytest.mark.parametrize("nodes, view_size, most", [
     (50_000, 50_000, 1999),  # on the complete graph: a full view of 50 000 nodes
     (50_000, 49_999, 1999),
@@ -227,10 +359,14 @@ def test_a_member_suspected_before_its_crash_counts_as_detected_in_the_crash_rou
     the episode is detected at the end of round 20 (1 period), before it is declared dead."""
     s = swim(nodes=40, seed=7, max_rounds=100,
              timeline='20: crash select=ids ids="7"; loss rate=0.3')
+    model = SwarmModel(s, engine=engine)
+    while model.engine.round < 19:
+        model.step()
+    assert (model.state.view[:, 7] == ks.SUSPECT).any()  # suspected before the crash
     run = swarm.simulate(s, engine=engine)
     sm = run.summary
     assert sm["crashes"] == 1 and sm["undetected"] == 0
-    assert sm["first_detection_periods"] == 1.0 and sm["first_dead_periods"] == 2.0
+    assert sm["first_detection_periods"] == 1.0 and sm["first_dead_periods"] == 7.0
     assert sm["all_know_periods"] == 10.0
     assert run.events["first_detection_periods"].iloc[0] == 1
 

@@ -1,0 +1,137 @@
+"""Sweeps on a Dask scheduler at an address (``executor="tcp://..."``, ``swarm sweep
+--scheduler``): nothing listening fails fast in one line naming the address; a real
+``dask scheduler`` and ``dask worker`` started as processes on 127.0.0.1, as docs/cluster.md
+says, run the sweep and its Parquet parts read back. No sleeps: readiness is a Client that
+connects (Dask retries until its timeout) and ``wait_for_workers``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from swarm import Scenario
+from swarm.errors import ConfigError
+from swarm.sweep import read_sweep, sweep
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SWEEP_TOML = """
+seeds = 2
+[base]
+nodes = 200
+protocol = "push"
+[grid]
+"protocol.fanout" = [1, 2]
+"""
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env() -> dict[str, str]:
+    return dict(os.environ, PYTHONPATH=str(ROOT))
+
+
+def test_nothing_listening_fails_in_one_line_within_the_timeout(tmp_path):
+    address = f"tcp://127.0.0.1:{free_port()}"
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as caught:
+        sweep(Scenario(nodes=50), grid={"protocol.fanout": [1, 2]}, seeds=5,
+              executor=address, out=tmp_path / "s", progress=False, connect_timeout_s=1)
+    assert time.perf_counter() - started < 5
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"executor = {address!r}: no Dask scheduler answered within 1 s")
+    assert not list((tmp_path / "s").glob("part-*.parquet"))
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "inf"])
+def test_a_bad_timeout_in_the_environment_is_one_line(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("SWARM_CONNECT_TIMEOUT_S", value)
+    with pytest.raises(ConfigError, match="^SWARM_CONNECT_TIMEOUT_S = .*: must be a number of "
+                       "seconds > 0$"):
+        sweep(Scenario(nodes=50), grid={"protocol.fanout": [1, 2]}, seeds=5,
+              executor=f"tcp://127.0.0.1:{free_port()}", out=tmp_path / "s", progress=False)
+
+
+def test_the_cli_against_nothing_fails_in_under_10_s_with_one_line(tmp_path):
+    """The default timeout (5 s), through ``swarm sweep --scheduler``: exit 2, one line."""
+    spec = tmp_path / "sweep.toml"
+    spec.write_text(SWEEP_TOML)
+    address = f"tcp://127.0.0.1:{free_port()}"
+    started = time.perf_counter()
+    done = subprocess.run([str(BIN / "swarm"), "sweep", str(spec), "--scheduler", address,
+                           "--out", str(tmp_path / "out")], env=env(), capture_output=True,
+                          text=True, timeout=60)
+    elapsed = time.perf_counter() - started
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"swarm: error: executor = {address!r}: no Dask scheduler answered within 5 s "
+        f"(Timed out trying to connect to {address} after 5 s); start one with `dask "
+        "scheduler` and workers with `dask worker ADDRESS --nthreads 1` (docs/cluster.md)"]
+    assert elapsed < 10, elapsed
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """``dask scheduler`` + one ``dask worker --nthreads 1`` as processes on 127.0.0.1, with
+    the worker config swarm's own clusters use (docs/cluster.md); stopped by PID."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    worker_env = dict(env(), DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED="False",
+                      DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL="1s")
+    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1",
+                               "--port", str(port), "--no-dashboard"], env=env(),
+                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "sched.log", "w"),
+                              start_new_session=True)]
+    procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1",
+                                   "--nworkers", "1", "--host", "127.0.0.1", "--no-dashboard"],
+                                  env=worker_env, stdout=subprocess.DEVNULL,
+                                  stderr=open(tmp_path / "worker.log", "w"),
+                                  start_new_session=True))
+    try:
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:  # retries until the scheduler listens
+            client.wait_for_workers(1, timeout=120)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in reversed(procs):
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@pytest.mark.slow
+def test_a_sweep_runs_on_a_real_scheduler_and_worker(tmp_path, dask_cluster):
+    spec = tmp_path / "sweep.toml"
+    spec.write_text(SWEEP_TOML)
+    out = tmp_path / "out"
+    done = subprocess.run([str(BIN / "swarm"), "sweep", str(spec), "--scheduler", dask_cluster,
+                           "--out", str(out), "--format", "csv"], env=env(),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    frame = read_sweep(out)
+    assert len(frame) == 4 and set(frame["status"]) == {"ok"}
+    assert sorted(frame["protocol.fanout"].tolist()) == [1, 1, 2, 2]
+    assert frame["rounds_to_full"].gt(0).all()
+    # the same sweep from Python, with executor= the address: resumes, runs nothing again
+    again = sweep(Scenario(nodes=200, protocol="push"), grid={"protocol.fanout": [1, 2]},
+                  seeds=2, executor=dask_cluster, out=out, progress=False)
+    assert again.attrs["sweep"]["skipped"] == 4 and again.attrs["sweep"]["done"] == 0

@@ -7,7 +7,6 @@ connects (Dask retries until its timeout) and ``wait_for_workers``."""
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -83,47 +82,12 @@ def test_the_cli_against_nothing_fails_in_under_10_s_with_one_line(tmp_path):
     assert elapsed < 10, elapsed
 
 
-@pytest.fixture
-def dask_cluster(tmp_path):
-    """``dask scheduler`` + one ``dask worker --nthreads 1`` as processes on 127.0.0.1, with
-    the worker config swarm's own clusters use (docs/cluster.md); stopped by PID."""
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    worker_env = dict(env(), DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED="False",
-                      DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL="1s")
-    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1",
-                               "--port", str(port), "--no-dashboard"], env=env(),
-                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "sched.log", "w"),
-                              start_new_session=True)]
-    procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1",
-                                   "--nworkers", "1", "--host", "127.0.0.1", "--no-dashboard"],
-                                  env=worker_env, stdout=subprocess.DEVNULL,
-                                  stderr=open(tmp_path / "worker.log", "w"),
-                                  start_new_session=True))
-    try:
-        from distributed import Client
-
-        with Client(address, timeout=60) as client:  # retries until the scheduler listens
-            client.wait_for_workers(1, timeout=120)
-        yield address
-    finally:
-        for proc in reversed(procs):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in reversed(procs):
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-
 @pytest.mark.slow
-def test_a_sweep_runs_on_a_real_scheduler_and_worker(tmp_path, dask_cluster):
+def test_a_sweep_runs_on_a_real_scheduler_and_worker(tmp_path, dask_scheduler):
     spec = tmp_path / "sweep.toml"
     spec.write_text(SWEEP_TOML)
     out = tmp_path / "out"
-    done = subprocess.run([str(BIN / "swarm"), "sweep", str(spec), "--scheduler", dask_cluster,
+    done = subprocess.run([str(BIN / "swarm"), "sweep", str(spec), "--scheduler", dask_scheduler,
                            "--out", str(out), "--format", "csv"], env=env(),
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -133,5 +97,5 @@ def test_a_sweep_runs_on_a_real_scheduler_and_worker(tmp_path, dask_cluster):
     assert frame["rounds_to_full"].gt(0).all()
     # the same sweep from Python, with executor= the address: resumes, runs nothing again
     again = sweep(Scenario(nodes=200, protocol="push"), grid={"protocol.fanout": [1, 2]},
-                  seeds=2, executor=dask_cluster, out=out, progress=False)
+                  seeds=2, executor=dask_scheduler, out=out, progress=False)
     assert again.attrs["sweep"]["skipped"] == 4 and again.attrs["sweep"]["done"] == 0

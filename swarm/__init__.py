@@ -6,6 +6,10 @@ The public face::
     run = swarm.simulate(swarm.Scenario(nodes=10_000, protocol="push-pull"))
     run.rounds      # one row per round
     run.summary     # rounds_to_full, messages_per_node, ...
+
+Submodules that the core does not need (``swarm.analysis``, ``swarm.plot``, ``swarm.theory``,
+``swarm.layout``, ``swarm.literature``) load on first use, so ``import swarm`` then
+``swarm.analysis.aggregate(frame)`` works without importing matplotlib up front.
 """
 
 from __future__ import annotations
@@ -44,3 +48,14 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+_LAZY_SUBMODULES = frozenset({"analysis", "plot", "theory", "layout", "literature"})
+
+
+def __getattr__(name: str) -> object:
+    """``swarm.analysis`` and the other optional submodules, imported when first used."""
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"swarm.{name}")
+    raise AttributeError(f"module 'swarm' has no attribute {name!r}")

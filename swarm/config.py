@@ -223,9 +223,9 @@ def _registry(kind: str) -> Mapping[str, type[Params]]:
         from swarm.protocols import PROTOCOLS
 
         return {name: proto.Params for name, proto in PROTOCOLS.items()}
-    from swarm.topology import TOPOLOGIES
+    from swarm.topology import TOPOLOGIES, Given
 
-    return TOPOLOGIES
+    return {**TOPOLOGIES, Given.name: Given}  # a given graph's record reads back too
 
 
 def _resolve(kind: str, value: Any, options: Mapping[str, Any] | None = None) -> Params:

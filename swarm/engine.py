@@ -39,7 +39,7 @@ from swarm.metrics import message_summary
 from swarm.protocols import PROTOCOLS
 from swarm.rng import Streams
 from swarm.state import SwarmState
-from swarm.topology import Topology, build_topology
+from swarm.topology import Given, Topology, build_topology, given_params
 from swarm.transport import COUNTER_NAMES, Counters, Transport
 
 __all__ = ["Engine", "Driver", "bytes_per_node", "check_memory"]
@@ -70,8 +70,18 @@ class Engine:
             check_memory(scenario)
         if topology is None:
             topology = build_topology(scenario.topology, n, self.streams["topology"])
-        elif topology.n != n:
-            raise ConfigError("nodes", n, f"must equal the given topology's {topology.n} nodes")
+        else:
+            if topology.n != n:
+                raise ConfigError("nodes", n,
+                                  f"must equal the given topology's {topology.n} nodes")
+            recorded = scenario.topology
+            if isinstance(recorded, Given) and recorded.sha256 != topology.sha256():
+                raise ConfigError("topology", topology.name, f"is not the graph the scenario "
+                                  f"ran on (its sha256 is {topology.sha256()[:12]}..., the "
+                                  f"scenario's {recorded.sha256[:12]}...)")
+            # the scenario says what the run ran on: the given graph, not the generator
+            scenario = dataclasses.replace(scenario, topology=given_params(topology))
+            self.scenario = scenario
         self.topology = topology
         self.protocol = PROTOCOLS[scenario.protocol.name](scenario.protocol, topology)
         self.protocol.streams = self.streams

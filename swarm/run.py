@@ -25,6 +25,8 @@ class Run:
 
     ``rounds``: one row per round (round 0 is the initial state), see ``swarm.metrics``.
     ``summary``: one flat dict. ``events``: what the faults did, one row per event.
+    ``topology``: what the run ran on, ``{"name", "nodes", "edges", "sha256"}`` (the hash of
+    the CSR arrays, :meth:`swarm.Topology.sha256`), generated or given.
     ``state``: the final SwarmState (not stored in Parquet).
     """
 
@@ -34,6 +36,7 @@ class Run:
     summary: dict[str, Any]
     run_id: str
     events: pd.DataFrame = field(default_factory=pd.DataFrame)
+    topology: dict[str, Any] | None = None
     state: SwarmState | None = field(default=None, repr=False)
 
     def to_parquet(self, path: str | Path) -> Path:
@@ -46,13 +49,19 @@ class Run:
             "events": self.events.astype(object).where(self.events.notna(), None)
             .to_dict(orient="records"),
             "event_columns": list(self.events.columns),  # the records' keys come back sorted
+            "topology": self.topology,
             "versions": versions(),
         }
         return write_frame(path, self.rounds, meta)
 
     def __repr__(self) -> str:
         s = self.scenario
-        return (f"Run({s.protocol.name} on {s.topology.name}, nodes={s.nodes}, seed={s.seed}, "
+        on = s.topology.name
+        if self.topology is not None:
+            t = self.topology
+            name = f"given {t['name']}" if s.topology.name == "given" else t["name"]
+            on = f"{name} ({t['edges']:,} edges, sha256 {t['sha256'][:12]})"
+        return (f"Run({s.protocol.name} on {on}, nodes={s.nodes}, seed={s.seed}, "
                 f"engine={self.engine}, rounds={self.summary.get('rounds')})")
 
 
@@ -66,6 +75,7 @@ def read_run(path: str | Path) -> Run:
         summary=meta["summary"],
         run_id=meta["run_id"],
         events=EventLog.frame(meta.get("events", []), meta.get("event_columns")),
+        topology=meta.get("topology"),  # None in files written before it was recorded
     )
 
 
@@ -81,7 +91,10 @@ def simulate(
     ``engine="kernels"`` (default) runs the Numba kernels and builds no Mesa agents;
     ``engine="agents"`` runs every node's agent rule through ``SwarmModel``. For the same
     seed both give the same run. ``topology`` replaces the scenario's generated topology
-    (e.g. ``swarm.topology.from_networkx(G)``). ``progress(round)`` is called per round.
+    (e.g. ``swarm.topology.from_networkx(G)``); the run's scenario then records it as
+    ``topology = "given"`` with its name, edges and hash (``swarm.topology.Given``), so its
+    ``run_id`` names the graph, not the unused generator. ``progress(round)`` is called per
+    round.
     """
     from swarm.engine import Engine
     from swarm.model import ENGINES, SwarmModel
@@ -111,5 +124,6 @@ def run_of(run_engine: Any, engine: str) -> Run:
         summary=run_engine.summary(rounds, events),
         run_id=run_id(scenario.to_dict()),
         events=events,
+        topology=run_engine.topology.provenance(),
         state=run_engine.state,
     )

@@ -1,7 +1,8 @@
 """Parquet with provenance: a run's round frame, its summary, scenario and versions.
 
 One file per run: the table is ``Run.rounds``; the schema metadata key ``swarm`` holds JSON
-with the scenario (flat dotted dict), summary, engine, run id, seed and the versions of
+with the scenario (flat dotted dict), summary, engine, run id, seed, the topology the run ran
+on (name, nodes, edges and the sha256 of its CSR arrays) and the versions of
 swarm, numpy, numba, mesa, pandas, pyarrow, Python and the git commit, when known. Files are
 written to a temporary name and renamed, so a reader never sees half a file.
 

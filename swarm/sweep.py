@@ -28,6 +28,9 @@ Parquet as runs finish, resumable.
 - **Executors**: ``"inprocess"``; ``"local"`` (a Dask ``LocalCluster`` of processes with one
   thread each, on 127.0.0.1, dashboard off); a scheduler address ``"tcp://host:8786"``; or a
   ``distributed.Client``. Default: in-process for tiny sweeps, a local cluster otherwise.
+  A scheduler address that does not answer within 5 s (``connect_timeout_s``, or the
+  environment's ``SWARM_CONNECT_TIMEOUT_S``) is a one-line ConfigError naming it; how to
+  start a scheduler and workers on several machines is in ``docs/cluster.md``.
   Small runs are batched into one task; Dask retries the tasks of a worker that dies, and
   swarm retries the start of its local cluster and the warm-up of the workers (3 tries each)
   when a worker dies then, with one clear error if it still fails. A local cluster spawns
@@ -350,7 +353,50 @@ def _unguarded_main_call() -> str | None:
     return f"{path}:{line}"
 
 
-def _client(executor: Any, n_runs: int) -> tuple[Any, Any, bool]:
+CONNECT_TIMEOUT_S = 5.0  # default wait for a scheduler at an address (Dask's own is 30 s)
+
+
+def _connect_timeout(value: float | None = None) -> float:
+    """The wait for a scheduler at an address: ``value`` if given, else the environment's
+    ``SWARM_CONNECT_TIMEOUT_S`` (how ``swarm sweep --scheduler`` is told), else 5 s."""
+    field = "connect_timeout_s"
+    if value is None:
+        text = os.environ.get("SWARM_CONNECT_TIMEOUT_S")
+        if text is None or not text.strip():
+            return CONNECT_TIMEOUT_S
+        field = "SWARM_CONNECT_TIMEOUT_S"
+        try:
+            value = float(text)
+        except ValueError:
+            raise ConfigError(field, text, "must be a number of seconds > 0") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            0 < value < math.inf):
+        raise ConfigError(field, value, "must be a number of seconds > 0")
+    return float(value)
+
+
+def connect(address: str, timeout_s: float | None = None) -> Any:
+    """A ``distributed.Client`` of the scheduler at ``address``, or, when none answers within
+    ``timeout_s`` (see :func:`_connect_timeout`), a one-line ConfigError naming the address
+    (Dask alone waits 30 s and raises a traceback)."""
+    from distributed import Client
+
+    timeout = _connect_timeout(timeout_s)
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError) as exc:  # nothing listening, refused, unreachable
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError("executor", address, f"no Dask scheduler answered within "
+                          f"{timeout:g} s ({reason}); start one with `dask scheduler` and "
+                          "workers with `dask worker ADDRESS --nthreads 1` "
+                          "(docs/cluster.md)") from None
+    except ValueError as exc:  # a malformed address
+        raise ConfigError("executor", address, f"is not a scheduler address like "
+                          f"'tcp://127.0.0.1:8786' ({exc})") from None
+
+
+def _client(executor: Any, n_runs: int,
+            timeout_s: float | None = None) -> tuple[Any, Any, bool]:
     """(client or None for in-process, cluster to close or None, close the client?)."""
     if executor is None:
         executor = "inprocess" if n_runs <= TINY_SWEEP_RUNS else "local"
@@ -374,7 +420,7 @@ def _client(executor: Any, n_runs: int) -> tuple[Any, Any, bool]:
         cluster = local_cluster()
         return Client(cluster), cluster, True
     if isinstance(executor, str) and executor.startswith(("tcp://", "tls://")):
-        return Client(executor), None, True
+        return connect(executor, timeout_s), None, True
     if isinstance(executor, Client):
         return executor, None, False
     raise ConfigError("executor", executor, "must be 'inprocess', 'local', a scheduler address "
@@ -416,8 +462,11 @@ def sweep(
     rounds: bool = False,
     progress: bool = True,
     retry_failed: bool = False,
+    connect_timeout_s: float | None = None,
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
-    """Run ``base`` over a grid (or points) x ``seeds``; see the module docstring."""
+    """Run ``base`` over a grid (or points) x ``seeds``; see the module docstring.
+    ``connect_timeout_s``: the wait for a scheduler address (default 5 s, or the
+    environment's ``SWARM_CONNECT_TIMEOUT_S``)."""
     if not isinstance(base, Scenario):
         base = Scenario.from_dict(base)
     seed_meta = next(f.metadata for f in dataclasses.fields(Scenario) if f.name == "seed")
@@ -449,7 +498,8 @@ def sweep(
 
         started = time.perf_counter()
         bar = _Progress(len(todo), progress)
-        client, cluster, close = _client(executor, len(todo)) if todo else (None, None, False)
+        client, cluster, close = (_client(executor, len(todo), connect_timeout_s) if todo
+                                  else (None, None, False))
         try:
             if client is None:
                 for batch in _batches(todo, 1, batch_size):

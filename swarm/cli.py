@@ -431,8 +431,25 @@ EXPERIMENTS = {
 class _OneLineParser(argparse.ArgumentParser):
     """argparse for experiments: a bad argument is one line, ``swarm: error: ...``, exit 2."""
 
+    #: an experiment's --out when not given (set by experiment_parser)
+    default_out: Path | None = None
+
     def error(self, message: str) -> None:  # type: ignore[override]
         _fail(f"{self.prog}: {' '.join(message.split())} (--help lists the options)")
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        """As argparse, and a missing ``--out`` becomes the default, under ``quick/`` beside
+        it with ``--quick`` (a quick run never overwrites a full run's outputs)."""
+        ns = super().parse_args(args, namespace)
+        if self.default_out is not None and getattr(ns, "out", None) is None:
+            out = self.default_out
+            if getattr(ns, "quick", False):
+                out = out.parent / "quick" / out.name
+            try:
+                ns.out = _writable(str(out))
+            except argparse.ArgumentTypeError as exc:
+                self.error(f"argument --out: {exc}")
+        return ns
 
 
 def _count(minimum: int) -> Callable[[str], int]:
@@ -452,15 +469,20 @@ def _count(minimum: int) -> Callable[[str], int]:
 def experiment_parser(doc: str, *, out: str, quick: str, root_seed: int,
                       seeds: str | None = None, min_seeds: int = 1) -> argparse.ArgumentParser:
     """The options every experiment in experiments/ takes: ``--quick`` (what it cuts),
-    ``--root-seed`` (>= 0), ``--out`` (default ``out``) and, when ``seeds`` is its help,
-    ``--seeds`` (>= ``min_seeds``). A script adds its own options to the parser it gets."""
+    ``--root-seed`` (>= 0), ``--out`` (default ``out``; with ``--quick``, ``quick/`` beside
+    it, e.g. ``data/quick/swim.parquet``, so a quick run never overwrites a full run's
+    outputs; a given ``--out`` always wins) and, when ``seeds`` is its help, ``--seeds``
+    (>= ``min_seeds``). A script adds its own options to the parser it gets."""
     parser = _OneLineParser(description=doc.splitlines()[0])
+    parser.default_out = Path(out)
     parser.add_argument("--quick", action="store_true", help=quick)
     if seeds is not None:
         parser.add_argument("--seeds", type=_count(min_seeds), default=None, help=seeds)
     parser.add_argument("--root-seed", type=_count(0), default=root_seed)
-    parser.add_argument("--out", type=_writable, default=Path(out),
-                        help=f"Parquet file (a PNG figure beside it); default {out}")
+    quick_out = Path(out).parent / "quick" / Path(out).name
+    parser.add_argument("--out", type=_writable, default=None,
+                        help=f"Parquet file (a PNG figure beside it); default {out}, "
+                        f"with --quick {quick_out}")
     return parser
 
 

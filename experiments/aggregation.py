@@ -27,7 +27,8 @@ loss; majority dynamics' consensus time against n; and both under Byzantine node
 
 Writes the per-round rows of part 1 and the per-run rows of parts 2-4 to one Parquet file
 (``part`` column: "convergence" / "consensus" / "byzantine" / "zealots") with provenance
-metadata, a three-panel figure next to it (PNG), and prints four tables: per protocol and
+metadata (default data/aggregation.parquet, data/quick/ with --quick), a three-panel figure
+next to it (PNG), and prints four tables: per protocol and
 loss, the measured factor per round (geometric mean over rounds 1..10) beside theory; per
 protocol and n, the mean consensus time beside theory; the Byzantine aggregation table; the
 zealot table.
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -201,55 +202,60 @@ def consensus_table(cons: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-def figure(conv: pd.DataFrame, table: pd.DataFrame, cons: pd.DataFrame, byz: pd.DataFrame,
-           path: Path) -> Path:
-    from swarm.plot import _pyplot, save_figure
+def figure(rows: pd.DataFrame) -> Any:
+    """Three panels: convergence per round beside theory; consensus time against n beside
+    theory; honest error against the Byzantine fraction. ``rows``: the experiment's frame."""
+    from swarm.plot import THEORY, _pyplot, integer_ticks, legend, series_style
 
+    conv, cons, byz = (rows[rows["part"] == p] for p in ("convergence", "consensus",
+                                                         "byzantine"))
     plt = _pyplot()
-    fig, (left, right, third) = plt.subplots(1, 3, figsize=(16, 4.2))
+    fig, (left, right, third) = plt.subplots(1, 3, figsize=(17, 4.6))
     t = np.arange(ROUNDS + 1)
     for i, ((protocol, loss), g) in enumerate(conv.groupby(["protocol", "loss"], sort=False)):
         mean = g.groupby("round")["measure"].mean()
-        colour = f"C{i}"
-        label = f"{protocol} ({MEASURE[protocol]}), loss {loss}"
-        left.semilogy(mean.index, mean.to_numpy(), color=colour, marker=".", label=label)
+        style = series_style(i)
+        style["markevery"] = 3
+        label = f"{protocol} ({MEASURE[protocol]}), loss {loss:g}"
+        left.semilogy(mean.index, mean.to_numpy(), label=label, **style)
         f = predicted_factor(protocol, int(g["nodes"].iloc[0]), loss)
         if np.isfinite(f):
-            left.semilogy(t, f ** t, color=colour, linestyle="--", linewidth=1)
+            left.semilogy(t, f ** t, color=style["color"], **THEORY)
+    left.plot([], [], color="grey", label="theory (same colour)", **THEORY)
     left.set_ylim(1e-16, 2)
     left.set_xlabel("round")
-    left.set_ylabel("relative to round 0 (dashed: theory)")
+    left.set_ylabel("variance or potential, relative to round 0")
+    integer_ticks(left, "x")
     left.grid(True, alpha=0.3)
-    left.legend(fontsize="x-small")
+    legend(left, fontsize="x-small")
     labels = {"majority": ("majority (own + 2)", "mean field, shifted to the smallest n"),
               "voter": ("lazy voter", "diffusion (2n / c) ln 2, c = 3/4")}
-    for protocol, ct in consensus_table(cons).groupby("protocol", sort=False):
+    for i, (protocol, ct) in enumerate(consensus_table(cons).groupby("protocol", sort=False)):
         data, model = labels[protocol]
-        line = right.errorbar(ct["nodes"], ct["mean"], marker="o", label=f"{data}, mean, 95% CI",
-                              yerr=2 * ct["std"] / np.sqrt(ct["count"]))
-        right.plot(ct["nodes"], ct["theory"], linestyle="--", color=line[0].get_color(),
-                   label=model)
+        style = series_style(i)
+        right.errorbar(ct["nodes"], ct["mean"], label=f"{data}, mean, 95% CI",
+                       yerr=2 * ct["std"] / np.sqrt(ct["count"]), capsize=3, **style)
+        right.plot(ct["nodes"], ct["theory"], color=style["color"], label=model, **THEORY)
     right.set_xscale("log")
     right.set_yscale("log")
-    right.set_xlabel("nodes")
+    right.set_xlabel("nodes, n")
     right.set_ylabel("rounds to consensus")
     right.grid(True, alpha=0.3)
-    right.legend(fontsize="small")
+    legend(right)
     left.set_title("aggregation, complete graph", fontsize="medium")
     right.set_title("consensus time: majority ~ log n, voter ~ n", fontsize="medium")
-    styles = {"averaging": "-", "push-sum": "--"}
-    for i, behaviour in enumerate(BEHAVIOURS):
-        for protocol, style in styles.items():
-            g = byz[(byz["protocol"] == protocol) & (byz["behaviour"] == behaviour)]
-            mean = g.groupby("fraction")["max_rel_error"].mean()
-            third.semilogy(100 * mean.index.to_numpy(), mean.to_numpy(), color=f"C{i}",
-                           linestyle=style, marker="o", label=f"{protocol}, {behaviour}")
-    third.set_xlabel("Byzantine nodes (%)")
+    combos = [(b, p) for b in BEHAVIOURS for p in MEASURE]
+    for i, (behaviour, protocol) in enumerate(combos):
+        g = byz[(byz["protocol"] == protocol) & (byz["behaviour"] == behaviour)]
+        mean = g.groupby("fraction")["max_rel_error"].mean()
+        third.semilogy(100 * mean.index.to_numpy(), mean.to_numpy(),
+                       label=f"{protocol}, {behaviour}", **series_style(i))
+    third.set_xlabel("Byzantine nodes (% of n)")
     third.set_ylabel(f"honest max relative error after round {ROUNDS}")
     third.grid(True, alpha=0.3)
-    third.legend(fontsize="x-small")
+    legend(third, fontsize="x-small")
     third.set_title("aggregation under Byzantine nodes, complete graph", fontsize="medium")
-    return save_figure(fig, path)
+    return fig
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -281,7 +287,10 @@ def main(argv: list[str] | None = None) -> int:
     print(byzantine_table(byz).to_string(index=False, **fmt))
     print()
     print(zealot_table(zeal).to_string(index=False, **fmt))
-    png = figure(conv, table, cons, byz, args.out.with_suffix(".png"))
+    from swarm.plot import save_figure
+
+    png = save_figure(figure(pd.concat([conv, cons, byz], ignore_index=True)),
+                      args.out.with_suffix(".png"))
     print(f"figure: {png}", file=sys.stderr)
     rows = len(conv) + len(cons) + len(byz) + len(zeal)
     print(f"\n{rows} rows written to {args.out}", file=sys.stderr)

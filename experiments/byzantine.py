@@ -18,7 +18,8 @@ quorum q = 2, 3; reputation (2 strikes); quorum 2 + reputation; signatures + rep
     python experiments/byzantine.py            # n = 10^4, 5 seeds (~1 minute)
     python experiments/byzantine.py --quick    # n = 10^3, 2 seeds (seconds)
 
-Writes one row per run to data/byzantine.parquet with provenance metadata, a figure (false
+Writes one row per run to data/byzantine.parquet (data/quick/ with --quick) with provenance
+metadata, a figure (false
 acceptance vs the number of liars, one line per defence, a panel per behaviour) next to it,
 and prints the tables.
 """
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,8 @@ def run_one(n: int, behaviour: str, defence: str, fraction: float, seed: int) ->
         s = dataclasses.replace(s, faults=(ByzantineParams(
             select="ids", ids=liars(n, fraction, seed), behaviour=behaviour),))
     summary = swarm.simulate(s).summary
-    return {"behaviour": behaviour, "defence": defence, "fraction": fraction, "seed": seed,
+    return {"nodes": n, "behaviour": behaviour, "defence": defence, "fraction": fraction,
+            "seed": seed,
             "false_acceptance": summary.get("false_acceptance_final", 0.0),
             "coverage": summary["coverage_final"],
             "rounds_to_contain": summary.get("rounds_to_contain", 0),
@@ -99,32 +101,39 @@ def tables(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return out
 
 
-def figure(runs: pd.DataFrame, n: int, path: Path) -> Path:
-    """False acceptance vs the number of liars (symmetric-log axis: 0, 1, 2 liars and the
-    percentages all show), one panel per behaviour, one line per defence (markers and dashes
-    differ: defences that coincide stay visible)."""
-    from swarm.plot import _pyplot, save_figure
+#: horizontal offset of each defence's points (a factor on the liar count, symlog axis):
+#: defences whose values coincide (none and reputation at few liars) stay side by side
+DODGE = 0.04
 
+
+def figure(runs: pd.DataFrame) -> Any:
+    """False acceptance vs the number of liars (symmetric-log axis: 0, 1, 2 liars and the
+    percentages all show), one panel per behaviour, one line per defence (the shared series
+    styles, and each defence's points dodged sideways: defences that coincide stay
+    visible)."""
+    from swarm.plot import _pyplot, legend, series_style
+
+    n = int(runs["nodes"].iloc[0])
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(BEHAVIOURS), figsize=(11, 4.2), sharey=True)
-    styles = ["-", "--", "-.", ":"]
-    markers = ["o", "s", "^", "v", "D", "P", "X"]
+    fig, axes = plt.subplots(1, len(BEHAVIOURS), figsize=(12, 4.6), sharey=True)
+    middle = (len(DEFENCES) - 1) / 2
     for ax, behaviour in zip(axes, BEHAVIOURS, strict=True):
         part = runs[runs["behaviour"] == behaviour]
         for i, defence in enumerate(DEFENCES):
             mean = (part[part["defence"] == defence].groupby("fraction")["false_acceptance"]
                     .mean())
-            ax.plot(mean.index * n, mean.to_numpy(), linestyle=styles[i % len(styles)],
-                    marker=markers[i % len(markers)], label=defence, alpha=0.85)
+            liars = mean.index.to_numpy() * n
+            x = np.where(liars > 0, liars * (1 + DODGE) ** (i - middle), (i - middle) * 0.05)
+            ax.plot(x, mean.to_numpy(), label=defence, alpha=0.9, **series_style(i))
         ax.set_xscale("symlog", linthresh=1)
-        ax.set_xlabel(f"Byzantine nodes (of {n})")
+        ax.set_xlabel(f"Byzantine nodes (of n = {n})")
         ax.set_title(f"{behaviour}", fontsize="medium")
         ax.grid(True, alpha=0.3)
-    axes[0].set_ylabel("honest nodes accepting the forged update")
-    axes[-1].legend(fontsize="x-small")
+    axes[0].set_ylabel("honest nodes accepting the forged update (fraction)")
+    legend(axes[-1], fontsize="x-small")
     fig.suptitle(f"push-pull, n = {n}, complete graph: false acceptance per defence",
                  fontsize="medium")
-    return save_figure(fig, path)
+    return fig
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     for title, wide in tables(runs).items():
         print(f"\n{title}")
         print(wide.to_string(float_format=lambda v: f"{v:.3g}"))
-    png = figure(runs, n, args.out.with_suffix(".png"))
+    from swarm.plot import save_figure
+
+    png = save_figure(figure(runs), args.out.with_suffix(".png"))
     print(f"\n{len(runs)} runs written to {args.out}, figure {png}", file=sys.stderr)
     assert runs["false_acceptance"].between(0, 1).all()
     return 0

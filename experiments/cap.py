@@ -21,7 +21,8 @@ for ap, ``counter_behind`` (acknowledged increments the G-counter is missing at 
     python experiments/cap.py            # n = 1000, L = 0, 5, 10, 20, 40, 20 seeds (~30 s)
     python experiments/cap.py --quick    # n = 200, L = 0, 5, 10, 2 seeds (seconds)
 
-Writes one row per run to a Parquet file with provenance metadata, a figure next to it (PNG),
+Writes one row per run to a Parquet file (default data/cap.parquet, data/quick/ with
+--quick) with provenance metadata, a figure next to it (PNG),
 and prints the means per mode and L.
 """
 
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -100,31 +101,35 @@ def table(rows: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def figure(rows: pd.DataFrame, path: Path) -> Path:
-    from swarm.plot import _pyplot, save_figure
+def figure(rows: pd.DataFrame) -> Any:
+    from swarm.plot import THEORY, _pyplot, integer_ticks, legend, series_style
 
     plt = _pyplot()
     t = table(rows)
-    panels = [("availability_split", "availability during the split"),
-              ("stale_reads", "stale reads (per served read)"),
-              ("lost_updates", "lost updates (per acknowledged write)"),
-              ("reconverge_rounds", "rounds to agree after the heal")]
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.6))
-    for ax, (col, title) in zip(axes, panels, strict=True):
-        for mode, g in t.groupby("mode"):
-            ax.plot(g["split_rounds"], g[col].astype(float), marker="o", label=mode)
-        if col == "availability_split":
-            th = t[t["mode"] == "cp"]
-            ax.plot(th["split_rounds"], th["availability_theory"], linestyle="--",
-                    color="grey", label="cp theory")
+    panels = [("availability_split", "availability during the split",
+               "operations served (fraction)"),
+              ("stale_reads", "stale reads", "stale reads per served read"),
+              ("lost_updates", "lost updates", "lost updates per acknowledged write"),
+              ("reconverge_rounds", "agreement after the heal", "rounds to agree")]
+    fig, axes = plt.subplots(1, 4, figsize=(15, 3.9))
+    modes = {"ap": "ap (available)", "cp": "cp (majority quorum)"}
+    for ax, (col, title, ylabel) in zip(axes, panels, strict=True):
+        for i, (mode, g) in enumerate(t.groupby("mode")):
+            ax.plot(g["split_rounds"], g[col].astype(float), label=modes[mode],
+                    **series_style(i))
+            if col == "availability_split":
+                ax.plot(g["split_rounds"], g["availability_theory"], label=f"theory ({mode})",
+                        color=series_style(i)["color"], **THEORY)
         ax.set_title(title, fontsize="medium")
         ax.set_xlabel("partition length (rounds)")
+        ax.set_ylabel(ylabel)
+        integer_ticks(ax, "both" if col == "reconverge_rounds" else "x")
         ax.grid(True, alpha=0.3)
-    axes[0].legend(fontsize="small")
+    legend(axes[0])
     n = int(rows["nodes"].iloc[0])
     fig.suptitle(f"register, n = {n}, 60/40 split: ap stays available and diverges, "
                  "cp refuses the minority and stays consistent", fontsize="medium")
-    return save_figure(fig, path)
+    return fig
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     with pd.option_context("display.width", 200):
         print(table(frame).to_string(index=False, float_format=lambda v: f"{v:.3g}",
                                      na_rep="-"))
-    png = figure(frame, args.out.with_suffix(".png"))
+    from swarm.plot import save_figure
+
+    png = save_figure(figure(frame), args.out.with_suffix(".png"))
     print(f"figure: {png}", file=sys.stderr)
     print(f"\n{len(frame)} rows written to {args.out}", file=sys.stderr)
     return 0

@@ -16,14 +16,14 @@ rate), Lifeguard, and both.
     python experiments/swim.py            # n = 1000, 8 seeds (a few minutes)
     python experiments/swim.py --quick    # n = 200, 2 seeds (seconds)
 
-Writes one row per run to data/swim.parquet with provenance metadata, a figure beside it,
-and prints the table.
+Writes one row per run to data/swim.parquet (data/quick/ with --quick) with provenance
+metadata, a figure beside it, and prints the table.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             })
             for seed in replicate_seeds(args.root_seed, seeds):
                 run = swarm.simulate(base.replace({"seed": seed}))
-                rows.append({"variant": variant, "k": k, "loss": loss, "seed": seed,
+                rows.append({"nodes": n, "variant": variant, "k": k, "loss": loss, "seed": seed,
                              **run.summary})
             print(f"{variant} k={k} loss={loss} done", file=sys.stderr)
     runs = pd.DataFrame(rows)
@@ -94,31 +94,45 @@ def main(argv: list[str] | None = None) -> int:
                 .reset_index())
     print("\nk = 3: live members declared dead per node per period (false positives)")
     print(flapping.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    png = plot(runs, args.out.with_suffix(".png"), n)
+    from swarm.plot import save_figure
+
+    png = save_figure(figure(runs), args.out.with_suffix(".png"))
     print(f"\n{len(runs)} runs written to {args.out}, figure {png}", file=sys.stderr)
     assert np.isfinite(table["messages"]).all()
     return 0
 
 
-def plot(runs: pd.DataFrame, path: Path, n: int) -> Path:
-    import matplotlib.pyplot as plt
+def figure(runs: pd.DataFrame) -> Any:
+    """Three panels against loss: false suspicions per probe and periods to first detection
+    per k (beside theory), and false positives at k = 3 per variant."""
+    from swarm.plot import THEORY, _pyplot, legend, metric_vs_param
 
-    from swarm.plot import metric_vs_param, save
-
-    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 4.4))
+    n = int(runs["nodes"].iloc[0])
+    fig, (left, middle, right) = _pyplot().subplots(1, 3, figsize=(17, 4.6))
     paper = runs[runs["variant"] == "swim"]
+    probes = {0: "k = 0 (no indirect probes)", 1: "k = 1 indirect probe",
+              3: "k = 3 indirect probes"}
     metric_vs_param(paper, "loss", "false_suspicion_per_probe", hue="k", ax=left,
-                    theory=lambda p, k: theory.swim_false_suspicion_probability(p, int(k)))
+                    hue_label=lambda k: probes.get(int(k), f"k = {k}"),
+                    ylabel="probes of live members ending in suspicion",
+                    theory=lambda p, k: theory.swim_false_suspicion_probability(p, int(k)),
+                    theory_label="theory")
     left.set_yscale("symlog", linthresh=1e-4)
-    left.set_title("probes of live members that end in a suspicion", fontsize="medium")
+    left.set_title("false suspicions per probe", fontsize="medium")
     metric_vs_param(paper, "loss", "first_detection_periods", hue="k", ax=middle,
-                    theory=lambda p, k: np.full_like(p, theory.swim_first_detection(n)[0]))
-    middle.set_title(f"SWIM, n = {n}: periods to first detection of a crash",
-                     fontsize="medium")
-    metric_vs_param(runs[runs["k"] == 3], "loss", "false_positive_rate", hue="variant",
-                    ax=right)
+                    hue_label=lambda k: probes.get(int(k), f"k = {k}"),
+                    ylabel="protocol periods to first detection")
+    middle.axhline(theory.swim_first_detection(n)[0], color="grey",
+                   label="theory, every k (views accurate)", **THEORY)
+    legend(middle)
+    middle.set_title(f"SWIM, n = {n}: first detection of a crash", fontsize="medium")
+    metric_vs_param(runs[runs["k"] == 3], "loss", "false_positive_rate", hue="variant", ax=right,
+                    hue_label={"swim": "SWIM (piggyback only)", "+gossip": "+ gossip (15/period)",
+                               "+lifeguard": "+ Lifeguard", "+both": "+ gossip + Lifeguard"},
+                    ylabel="live members declared dead (per node per period)")
     right.set_yscale("symlog", linthresh=1e-4)
-    return save(right, path, "k = 3: false positives per node per period")
+    right.set_title("k = 3: false positives", fontsize="medium")
+    return fig
 
 
 if __name__ == "__main__":

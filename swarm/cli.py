@@ -209,7 +209,10 @@ def simulate(
 
     run_seeds = replicate_seeds(scenario.seed, seeds)
     rows = []
-    with click.progressbar(run_seeds, label=f"{seeds} seeds", file=sys.stderr) as bar:
+    from tqdm import tqdm
+
+    with tqdm(run_seeds, desc=f"{seeds} seeds", unit="run", file=sys.stderr,
+              disable=not sys.stderr.isatty(), leave=False) as bar:
         for s in bar:
             run = run_simulation(scenario.replace({"seed": s}), engine=engine)
             rows.append({"seed": s, **run.summary})
@@ -224,23 +227,59 @@ def simulate(
         write_frame(out, summaries, meta)
 
 
+#: a single run shows its bar once it has taken this long (a quick run prints nothing extra)
+PROGRESS_DELAY_S = 0.5
+
+
 def _run_with_progress(run_simulation: Any, scenario: Scenario, engine: str) -> Any:
-    """One run; a progress line on a terminal for runs that take more than a moment."""
+    """One run; on a terminal, a progress bar (round k / max_rounds, tqdm) on stderr once the
+    run has taken ``PROGRESS_DELAY_S``, or at once when numba starts compiling a kernel (the
+    first run after an install or a change: the bar says so until the compile ends). When
+    stderr is not a terminal, nothing is printed."""
     if not sys.stderr.isatty():
         return run_simulation(scenario, engine=engine)
+    from numba.core import event
+    from tqdm import tqdm
+
     started = time.perf_counter()
-    shown = False
+    state: dict[str, Any] = {"bar": None, "round": 0, "compiling": 0}
+
+    def bar() -> Any:
+        if state["bar"] is None:
+            state["bar"] = tqdm(total=scenario.max_rounds, initial=state["round"],
+                                desc="round", unit="round", file=sys.stderr, leave=False,
+                                dynamic_ncols=True)
+        return state["bar"]
+
+    def note() -> None:
+        b = bar()
+        b.set_postfix_str("compiling numba kernels (first run; cached after)"
+                          if state["compiling"] else "", refresh=True)
+
+    class Compiling(event.Listener):
+        def on_start(self, ev: Any) -> None:
+            state["compiling"] += 1
+            if state["compiling"] == 1:
+                note()
+
+        def on_end(self, ev: Any) -> None:
+            state["compiling"] -= 1
+            if state["compiling"] == 0:
+                note()
 
     def progress(t: int) -> None:
-        nonlocal shown
-        if time.perf_counter() - started > 0.5:
-            shown = True
-            click.echo(f"\rround {t} / at most {scenario.max_rounds}", nl=False, err=True)
+        if state["bar"] is None and time.perf_counter() - started < PROGRESS_DELAY_S:
+            state["round"] = t
+            return
+        b = bar()
+        b.update(t - b.n)
 
-    run = run_simulation(scenario, engine=engine, progress=progress)
-    if shown:
-        click.echo("", err=True)
-    return run
+    try:
+        with event.install_listener("numba:compile", Compiling()):
+            return run_simulation(scenario, engine=engine, progress=progress)
+    finally:
+        if state["bar"] is not None:
+            state["bar"].close()
 
 
 def _describe_registry(kind: str, registry: dict[str, Any]) -> None:
@@ -392,8 +431,25 @@ EXPERIMENTS = {
 class _OneLineParser(argparse.ArgumentParser):
     """argparse for experiments: a bad argument is one line, ``swarm: error: ...``, exit 2."""
 
+    #: an experiment's --out when not given (set by experiment_parser)
+    default_out: Path | None = None
+
     def error(self, message: str) -> None:  # type: ignore[override]
         _fail(f"{self.prog}: {' '.join(message.split())} (--help lists the options)")
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        """As argparse, and a missing ``--out`` becomes the default, under ``quick/`` beside
+        it with ``--quick`` (a quick run never overwrites a full run's outputs)."""
+        ns = super().parse_args(args, namespace)
+        if self.default_out is not None and getattr(ns, "out", None) is None:
+            out = self.default_out
+            if getattr(ns, "quick", False):
+                out = out.parent / "quick" / out.name
+            try:
+                ns.out = _writable(str(out))
+            except argparse.ArgumentTypeError as exc:
+                self.error(f"argument --out: {exc}")
+        return ns
 
 
 def _count(minimum: int) -> Callable[[str], int]:
@@ -413,15 +469,20 @@ def _count(minimum: int) -> Callable[[str], int]:
 def experiment_parser(doc: str, *, out: str, quick: str, root_seed: int,
                       seeds: str | None = None, min_seeds: int = 1) -> argparse.ArgumentParser:
     """The options every experiment in experiments/ takes: ``--quick`` (what it cuts),
-    ``--root-seed`` (>= 0), ``--out`` (default ``out``) and, when ``seeds`` is its help,
-    ``--seeds`` (>= ``min_seeds``). A script adds its own options to the parser it gets."""
+    ``--root-seed`` (>= 0), ``--out`` (default ``out``; with ``--quick``, ``quick/`` beside
+    it, e.g. ``data/quick/swim.parquet``, so a quick run never overwrites a full run's
+    outputs; a given ``--out`` always wins) and, when ``seeds`` is its help, ``--seeds``
+    (>= ``min_seeds``). A script adds its own options to the parser it gets."""
     parser = _OneLineParser(description=doc.splitlines()[0])
+    parser.default_out = Path(out)
     parser.add_argument("--quick", action="store_true", help=quick)
     if seeds is not None:
         parser.add_argument("--seeds", type=_count(min_seeds), default=None, help=seeds)
     parser.add_argument("--root-seed", type=_count(0), default=root_seed)
-    parser.add_argument("--out", type=_writable, default=Path(out),
-                        help=f"Parquet file (a PNG figure beside it); default {out}")
+    quick_out = Path(out).parent / "quick" / Path(out).name
+    parser.add_argument("--out", type=_writable, default=None,
+                        help=f"Parquet file (a PNG figure beside it); default {out}, "
+                        f"with --quick {quick_out}")
     return parser
 
 

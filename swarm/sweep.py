@@ -224,7 +224,8 @@ def _warm_up(protocols: list[str]) -> None:
 
 
 class _Progress:
-    """A progress line with ETA on stderr (a line per ~10% when stderr is not a terminal)."""
+    """Progress of a sweep on stderr: on a terminal a bar with ETA (tqdm); otherwise (a log
+    file, a pipe) a line per ~10% of the runs, so a log stays short."""
 
     def __init__(self, total: int, enabled: bool) -> None:
         self.total, self.enabled = total, enabled and total > 0
@@ -232,26 +233,35 @@ class _Progress:
         self.started = time.perf_counter()
         self.tty = sys.stderr.isatty()
         self._next_report = 0.1
+        self._bar = None
+        if self.enabled and self.tty:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, desc="sweep", unit="run", file=sys.stderr,
+                             dynamic_ncols=True)
+            self._bar.set_postfix_str("0 failed", refresh=False)
 
     def update(self, done: int, failed: int) -> None:
         self.done += done
         self.failed += failed
         if not self.enabled:
             return
+        if self._bar is not None:
+            self._bar.set_postfix_str(f"{self.failed} failed", refresh=False)
+            self._bar.update(done)
+            return
         frac = self.done / self.total
         elapsed = time.perf_counter() - self.started
         eta = elapsed / frac * (1 - frac) if frac > 0 else float("nan")
-        line = (f"sweep: {self.done}/{self.total} runs ({self.failed} failed), "
-                f"{elapsed:.0f} s, ETA {eta:.0f} s")
-        if self.tty:
-            print("\r" + line, end="", file=sys.stderr, flush=True)
-        elif frac >= self._next_report or self.done == self.total:
-            print(line, file=sys.stderr, flush=True)
+        if frac >= self._next_report or self.done == self.total:
+            print(f"sweep: {self.done}/{self.total} runs ({self.failed} failed), "
+                  f"{elapsed:.0f} s, ETA {eta:.0f} s", file=sys.stderr, flush=True)
             self._next_report = math.floor(frac * 10 + 1) / 10
 
     def close(self) -> None:
-        if self.enabled and self.tty:
-            print(file=sys.stderr)
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 # ---------------------------------------------------------------------------- executors

@@ -1,7 +1,11 @@
-"""Every experiment runs in quick mode and writes a Parquet file that reads back."""
+"""Every experiment runs in quick mode and writes a Parquet file that reads back, and its
+figure, rebuilt from that file, has the shared form: labels in words, distinct series
+styles, integer ticks on integer axes, the exact theory where there is one. (A plot is never
+a test of the numbers; these check the figure's form.)"""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +20,41 @@ def assert_png(path: Path) -> None:
     """The experiment wrote its figure: a PNG file of some size."""
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000
+
+
+def experiment(script: str):
+    """The experiment's module, imported from experiments/ (not run)."""
+    path = ROOT / "experiments" / script
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def check_figure(script: str, runs: pd.DataFrame, integer_x: tuple[int, ...] = ()) -> list:
+    """Rebuild the experiment's figure from its rows and check its form; returns its Axes.
+    ``integer_x``: the panels whose x axis counts something (integer ticks only)."""
+    import matplotlib.pyplot as plt
+
+    fig = experiment(script).figure(runs)
+    fig.canvas.draw()
+    axes = [ax for ax in fig.axes if ax.get_lines()]
+    assert axes
+    for i, ax in enumerate(axes):
+        for text in (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()):
+            assert "_" not in text, f"a column name, not words: {text!r}"
+        assert ax.get_xlabel() and (ax.get_ylabel() or i > 0)  # shared y: the first has it
+        data = [line for line in ax.get_lines()
+                if line.get_marker() not in (None, "None", "") and len(line.get_xdata())
+                and line.get_linestyle() not in ("None", "")]  # not error-bar caps
+        pairs = [(line.get_color(), str(line.get_linestyle())) for line in data]
+        assert len(set(pairs)) == len(pairs), f"two series look alike: {pairs}"
+        if i in integer_x:
+            lo, hi = ax.get_xlim()
+            ticks = [t for t in ax.get_xticks() if lo <= t <= hi]
+            assert ticks and all(float(t).is_integer() for t in ticks), ticks
+    plt.close(fig)
+    return axes
 
 
 def run_quick(script: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess, pd.DataFrame,
@@ -43,6 +82,30 @@ def test_spreading_vs_theory_quick(tmp_path):
     # push-pull is the fastest of the three at every size (Karp et al.: log3 n vs log2 n)
     means = runs.groupby(["nodes", "protocol"])["rounds_to_full"].mean().unstack()
     assert (means["push-pull"] < means["pull"]).all() and (means["pull"] < means["push"]).all()
+    (ax,) = check_figure("spreading_vs_theory.py", runs)
+    from swarm import theory
+
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    for mode in ("push", "pull", "push-pull"):
+        # the theory line is the exact chain's expectation, not the leading terms
+        exact = lines[f"exact chain ({mode})"]
+        x, y = exact.get_xdata(), exact.get_ydata()
+        assert x[0] == 1000 and x[-1] == 10_000
+        assert y[0] == theory.exact_rounds_to_full(1000, mode)[0]
+        assert f"leading terms ({mode})" in lines
+    ticks = [t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+    assert all(float(t).is_integer() for t in ticks)  # rounds: integer ticks
+
+
+def test_exact_table_is_the_chain():
+    """The tabulated exact means (sizes too slow to compute on the spot) are the chain's: the
+    smallest tabulated size of each protocol, recomputed (~1 s)."""
+    from swarm import theory
+
+    table = experiment("spreading_vs_theory.py").EXACT_TABLE
+    for mode, values in table.items():
+        n = min(values)
+        assert values[n] == theory.exact_rounds_to_full(n, mode)[0]
 
 
 def test_acks_under_loss_quick(tmp_path):
@@ -56,6 +119,7 @@ def test_acks_under_loss_quick(tmp_path):
     lossy = runs[(runs["protocol"] == "push") & (runs["loss"] == 0.5)]
     assert (lossy[lossy["ack"]]["rounds_to_full"].mean()
             < lossy[~lossy["ack"]]["rounds_to_full"].mean())
+    check_figure("acks_under_loss.py", runs)
 
 
 def test_fanout_reliability_quick(tmp_path):
@@ -65,12 +129,14 @@ def test_fanout_reliability_quick(tmp_path):
     assert (runs["traffic"] <= runs["fanout"]).all()
     reached = runs.groupby("fanout")["reached_all"].mean()
     assert reached.iloc[0] < reached.iloc[-1]
+    check_figure("fanout_reliability.py", runs, integer_x=(0,))
 
 
 def test_demers_tables_quick(tmp_path):
     done, runs, out = run_quick("demers_tables.py", tmp_path)
     assert len(runs) == 2 * 5 * 20
     assert "residue_demers" in done.stdout.splitlines()[1]
+    check_figure("demers_tables.py", runs, integer_x=(0,))
 
 
 def test_aggregation_quick(tmp_path):
@@ -103,6 +169,7 @@ def test_aggregation_quick(tmp_path):
     zeal = rows[rows["part"] == "zealots"]
     flipped = zeal.assign(flip=zeal["winner"] == 1).groupby("fraction")["flip"].mean()
     assert flipped.loc[0.0] == 0.0 and flipped.loc[0.3] == 1.0
+    check_figure("aggregation.py", rows, integer_x=(0,))  # rounds
 
 
 def test_swarm_reproduce_lists_and_runs(tmp_path):
@@ -139,6 +206,7 @@ def test_swim_quick(tmp_path):
     flap = runs[(runs["k"] == 3) & (runs["loss"] == 0.2)].groupby("variant")[
         "false_positive_rate"].mean()
     assert flap["+both"] < flap["swim"]
+    check_figure("swim.py", runs)
 
 
 def test_cap_quick(tmp_path):
@@ -153,6 +221,7 @@ def test_cap_quick(tmp_path):
     assert (split["availability_split"] < 1.0).all() and (cp["stale_reads"] == 0).all()
     assert (ap["counter_behind"] == 0).all(), "the G-counter loses no increment"
     assert ap["reconverge_rounds"].notna().all() and cp["reconverge_rounds"].notna().all()
+    check_figure("cap.py", runs, integer_x=(0, 1, 2, 3))  # partition length in rounds
 
 
 def test_byzantine_quick(tmp_path):
@@ -170,3 +239,19 @@ def test_byzantine_quick(tmp_path):
         assert mean[(behaviour, "quorum 3", 0.001)] == mean[(behaviour, "quorum 3", 0.002)] == 0
     assert (runs[runs["defence"].str.startswith("signatures")]["coverage"] == 1.0).all()
     assert "false_acceptance, forge" in done.stdout
+    axes = check_figure("byzantine.py", runs)
+    # "none" and "reputation" coincide at few liars: dodged sideways, both stay visible
+    lines = {line.get_label(): line for line in axes[0].get_lines()}
+    assert (lines["none"].get_xdata() != lines["reputation"].get_xdata()).all()
+
+
+def test_quick_runs_write_under_data_quick(tmp_path):
+    """--quick never overwrites a full run's outputs: its default --out is data/quick/...;
+    a given --out still wins."""
+    from swarm.cli import experiment_parser
+
+    parser = experiment_parser("x", out="data/x.parquet", quick="q", root_seed=1)
+    assert parser.parse_args([]).out == Path("data/x.parquet")
+    assert parser.parse_args(["--quick"]).out == Path("data/quick/x.parquet")
+    given = tmp_path / "y.parquet"
+    assert parser.parse_args(["--quick", "--out", str(given)]).out == given

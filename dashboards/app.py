@@ -19,6 +19,7 @@ import numpy as np
 import solara
 
 from dashboards.controls import ParamInput, ParamsControls
+from dashboards.lessons import LessonPicker, LessonText, lesson_settings
 from dashboards.palette import colours_for
 from dashboards.session import BYZANTINE, DOWN, LiveRun
 from swarm.config import Scenario, describe_param, parse_value
@@ -355,12 +356,19 @@ def NodeInfo(run: LiveRun):
 
 def settings_from_query(search: str | None) -> None:
     """A scenario from the address: ``?nodes=50000&protocol=push&topology=ring`` (dotted keys,
-    TOML values; ``engine`` too). Bad keys or values are shown and the defaults kept; so is a
-    key that would make the server open a file (:func:`refuse_server_files`): an address is
-    anyone's to type."""
+    TOML values; ``engine`` too; ``lesson=NAME`` starts from that lesson instead of the
+    defaults). Bad keys or values are shown and the defaults kept; so is a key that would
+    make the server open a file (:func:`refuse_server_files`): an address is anyone's to
+    type."""
     from urllib.parse import parse_qsl
 
     pairs = dict(parse_qsl(search or ""))
+    base: Mapping[str, Any] = DEFAULT_SCENARIO
+    if "lesson" in pairs:  # a preset by name (dashboards/lessons.py), never a path
+        try:
+            base = settings.value = lesson_settings(pairs.pop("lesson"))
+        except ConfigError as exc:
+            error.value = str(exc)
     if "engine" in pairs:
         engine = pairs.pop("engine")
         if engine in ENGINES:
@@ -371,7 +379,7 @@ def settings_from_query(search: str | None) -> None:
         try:
             updates = {k: parse_value(value) for k, value in pairs.items()}
             refuse_server_files(updates)
-            settings.value = Scenario.from_dict(DEFAULT_SCENARIO).replace(updates).to_dict()
+            settings.value = Scenario.from_dict(base).replace(updates).to_dict()
         except ConfigError as exc:
             error.value = str(exc)
 
@@ -396,6 +404,8 @@ def Page():
             solara.Markdown("## swarm")
             if error.value:
                 solara.Error(error.value)
+            LessonPicker(on_open=lambda values: guarded(
+                lambda: reset(Scenario.from_dict(values)))())
             with solara.Card("run"):
                 RunControls()
             with solara.Card("faults"):
@@ -403,6 +413,7 @@ def Page():
             with solara.Card("scenario"):
                 ScenarioControls()
         with solara.Column():
+            LessonText()
             LiveView()
 
 

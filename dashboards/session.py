@@ -99,14 +99,17 @@ class LiveRun:
         names = list(self.model.protocol.metric_names)
         return sorted(names, key=lambda m: m != "coverage")
 
-    def series(self, names: list[str] | None = None) -> dict[str, list[float]]:
+    def series(self, names: list[str] | None = None) -> dict[str, list[Any]]:
         """Chart columns from the round rows: ``round`` plus ``names`` (default: the
-        protocol's metrics and ``BASE_SERIES``)."""
+        protocol's metrics and ``BASE_SERIES``). A value that is not a finite number (the
+        availability of a round with no operation) is ``None``: JSON has no NaN, and the
+        browser refuses a message holding one."""
         rows = self.model.engine.rows
         names = names or [*self.metric_names(), *BASE_SERIES]
-        out = {"round": [r["round"] for r in rows]}
+        out: dict[str, list[Any]] = {"round": [r["round"] for r in rows]}
         for name in names:
-            out[name] = [float(r.get(name, 0)) for r in rows]
+            values = (float(r.get(name, 0)) for r in rows)
+            out[name] = [v if np.isfinite(v) else None for v in values]
         return out
 
     def theory(self, rounds: int) -> list[float] | None:

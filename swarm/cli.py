@@ -3,6 +3,7 @@
     swarm simulate --nodes 100000 --protocol push-pull --seeds 20
     swarm simulate --scenario examples.toml --set protocol.fanout=2 --out data/run.parquet
     swarm simulate -n 10000 --fault "loss rate=0.1" --fault "10-40: partition groups=2"
+    swarm lesson heal                 # a ready lesson: its paragraph, then the run
     swarm protocols
     swarm topologies
     swarm dashboard --port 8765
@@ -87,11 +88,15 @@ def main() -> None:
 
 
 def _scenario_from_cli(
-    scenario_file: str | None, flags: dict[str, Any], settings: tuple[str, ...],
+    scenario_file: str | Scenario | None, flags: dict[str, Any], settings: tuple[str, ...],
     faults: tuple[str, ...] = (),
 ) -> Scenario:
+    """The scenario of the flags and --set values over a scenario file (or a Scenario: a
+    lesson's, from `swarm lesson`)."""
     data: dict[str, Any] = {}
-    if scenario_file:
+    if isinstance(scenario_file, Scenario):
+        data.update(scenario_file.to_dict())
+    elif scenario_file:
         data.update(Scenario.from_toml(scenario_file).to_dict())
     updates = {key: parse_value(value) if key in _TEXT_FLAGS else value
                for key, value in flags.items() if value is not None}
@@ -225,6 +230,41 @@ def simulate(
         meta = {"scenario": scenario.to_dict(), "root_seed": scenario.seed,
                 "seeds": run_seeds, "engine": engine, "versions": versions()}
         write_frame(out, summaries, meta)
+
+
+@main.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("name", required=False)
+@click.option("--toml", "show_toml", is_flag=True,
+              help="Print the lesson's scenario file (for `swarm simulate --scenario`) and "
+              "stop.")
+@click.pass_context
+def lesson(ctx: click.Context, name: str | None, show_toml: bool, **options: Any) -> None:
+    """List the lessons, or print lesson NAME's paragraph and run it as `swarm simulate`
+    does (its options override the lesson, e.g. --set protocol.mode=ap)."""
+    from swarm.lessons import LESSONS
+    from swarm.lessons import lesson as find_lesson
+
+    if name is None:
+        width = max(map(len, LESSONS))
+        for key, item in LESSONS.items():
+            click.echo(f"{key:{width}s}  {item.title}")
+        click.echo("\nswarm lesson NAME runs one; the dashboard opens it at /?lesson=NAME.",
+                   err=True)
+        return
+    chosen = find_lesson(name)
+    if show_toml:
+        click.echo(chosen.scenario_toml(), nl=False)
+        return
+    import textwrap
+
+    wrap = textwrap.TextWrapper(88, break_on_hyphens=False).fill
+    text = "\n".join([chosen.title, "", wrap(chosen.text), "", wrap(chosen.paper), ""])
+    click.echo(text, err=options["fmt"] != "table")  # json / csv: stdout stays data
+    ctx.invoke(simulate, scenario_file=chosen.scenario, **options)
+
+
+#: `swarm lesson NAME` takes every option of `swarm simulate` but --scenario (the lesson is)
+lesson.params.extend(p for p in simulate.params if p.name != "scenario_file")
 
 
 #: a single run shows its bar once it has taken this long (a quick run prints nothing extra)

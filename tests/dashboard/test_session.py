@@ -162,3 +162,16 @@ def test_byzantine_nodes_injected_from_the_page_are_marked_and_replay():
         run.inject(ByzantineParams(fraction=0.1, behaviour="accuse"))  # not averaging's
     run.step(1)
     assert run.round == 6
+
+
+def test_a_series_has_no_nan_for_the_browser():
+    """The register's availability is NaN in a round with no operation (round 0 always):
+    the series holds None there, since a widget message with NaN is not JSON."""
+    import json
+
+    run = LiveRun(Scenario(nodes=50, protocol="register", max_rounds=20))
+    run.step(3)
+    series = run.series(["availability", "ops"])
+    assert series["availability"][0] is None
+    assert all(v is None or v == v for v in series["availability"])
+    json.dumps(series, allow_nan=False)

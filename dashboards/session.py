@@ -24,12 +24,19 @@ from swarm.layout import layout
 from swarm.model import SwarmModel
 from swarm.run import Run, run_of
 
-__all__ = ["LiveRun", "DOWN", "BYZANTINE", "EXPORT_FORMATS"]
+__all__ = ["LiveRun", "DOWN", "BYZANTINE", "DOWN_BELIEFS", "EXPORT_FORMATS",
+           "summarize_value"]
 
 #: the byte of a down node in a frame (protocol states are 0..len(node_states) - 1)
 DOWN = 255
 #: the byte of a live Byzantine node (the ``byzantine`` fault): it lies, whatever its state
 BYZANTINE = 254
+#: a failure detector's down nodes (its protocol has ``dead_share``), by what the live nodes
+#: tracking them believe: ``DOWN`` while all still trust it, then these bytes
+DOWN_BELIEFS = {251: "down · suspected", 252: "down · dead to some", 253: "down · dead to all"}
+DOWN_SUSPECTED, DOWN_DEAD_SOME, DOWN_DEAD_ALL = DOWN_BELIEFS
+#: an array in the node card longer than this is summarised, not listed
+CARD_MAX_ENTRIES = 8
 EXPORT_FORMATS = ("parquet", "csv")
 #: round-frame columns every chart may show besides the protocol's own metrics
 BASE_SERIES = ("messages", "live", "delivered", "dropped")
@@ -37,6 +44,23 @@ BASE_SERIES = ("messages", "live", "delivered", "dropped")
 
 def _coords(values: tuple[float, float, float, float]) -> str:
     return ",".join(f"{float(v):.6g}" for v in values)
+
+
+def summarize_value(value: Any) -> Any:
+    """A node's entry of a state array as the node card shows it: a scalar as itself, a
+    short array as a list, a long one (a SWIM view: one entry per member) summarised —
+    its length and, when it holds few distinct values, how many of each, else its range."""
+    if not isinstance(value, np.ndarray):
+        return value.item() if hasattr(value, "item") else value
+    flat = value.ravel()
+    if flat.size <= CARD_MAX_ENTRIES:
+        return flat.tolist()
+    distinct, counts = np.unique(flat, return_counts=True)
+    if len(distinct) <= 4:
+        parts = ", ".join(f"{v.item()!r} ×{c:,}" for v, c in zip(distinct, counts, strict=True))
+        return f"{flat.size:,} entries: {parts}"
+    return (f"{flat.size:,} entries from {flat.min().item()!r} to {flat.max().item()!r}, "
+            f"mean {float(flat.mean()):.3g}")
 
 
 class LiveRun:
@@ -85,14 +109,51 @@ class LiveRun:
     def node_states(self) -> tuple[str, ...]:
         return tuple(self.model.protocol.node_states)
 
+    @property
+    def detector(self) -> bool:
+        """Whether the protocol is a failure detector whose down nodes are coloured by what
+        the live nodes believe (it has the ``dead_share`` hook: swim, heartbeat)."""
+        return callable(getattr(self.model.protocol, "dead_share", None))
+
     def codes(self) -> np.ndarray:
         """One byte per node: its protocol state's index, ``BYZANTINE`` for a live Byzantine
-        node, or ``DOWN``."""
+        node, or ``DOWN`` — for a failure detector, a down node some live tracker suspects
+        or holds dead gets a ``DOWN_BELIEFS`` byte instead."""
         state = self.model.state
-        out = np.array(self.model.protocol.node_codes(state), dtype=np.uint8, copy=True)
+        belief = self.model.protocol.node_codes(state)
+        out = np.array(belief, dtype=np.uint8, copy=True)
         out[state.byzantine != 0] = BYZANTINE
-        out[~state.live] = DOWN
+        down = ~state.live
+        out[down] = DOWN
+        if self.detector and down.any():
+            share = self.model.protocol.dead_share(state)
+            out[down & (belief > 0)] = DOWN_SUSPECTED
+            out[down & (share > 0)] = DOWN_DEAD_SOME
+            out[down & (share >= 1)] = DOWN_DEAD_ALL
         return out
+
+    def status(self, codes: np.ndarray | None = None) -> str:
+        """The status line, e.g. 'susceptible 1,234 · informed 766 · down 0'. A failure
+        detector's states count every node, down ones too (what the live nodes believe:
+        'suspected 12 · declared dead 480'), and the down nodes' mean share of trackers that
+        hold them dead follows."""
+        codes = self.codes() if codes is None else codes
+        counts = np.bincount(codes, minlength=256)
+        state = self.model.state
+        if self.detector:
+            belief = np.bincount(self.model.protocol.node_codes(state),
+                                 minlength=len(self.node_states))
+        else:
+            belief = counts
+        text = " · ".join(f"{name} {belief[i]:,}" for i, name in enumerate(self.node_states))
+        if counts[BYZANTINE]:
+            text += f" · byzantine {counts[BYZANTINE]:,}"
+        n_down = self.n - state.n_live
+        text += f" · down {n_down:,}"
+        if self.detector and n_down:
+            share = self.model.protocol.dead_share(state)[~state.live]
+            text += f" (held dead by {share.mean():.0%} of their trackers)"
+        return text
 
     def metric_names(self) -> list[str]:
         """The protocol's own per-round metrics (coverage first when it has it)."""
@@ -135,11 +196,13 @@ class LiveRun:
                                 "degree": self.model.topology.degree(i)}
         if self.model.node_agents:
             info["agent"] = repr(self.model.node_agents[i])
+        if self.detector:
+            info["held dead by"] = f"{self.model.protocol.dead_share(state)[i]:.0%} of its " \
+                                   "live trackers"
         for name, array in state.arrays().items():
             if name == "live" or name.endswith("_next"):
                 continue
-            value = array[i]
-            info[name] = value.tolist() if isinstance(value, np.ndarray) else value.item()
+            info[name] = summarize_value(array[i])
         return info
 
     # -- breaking and healing -------------------------------------------------------------

@@ -124,3 +124,24 @@ def test_the_page_reports_a_bad_address_and_keeps_the_defaults(solara_app, page)
     page.locator(".swarm-round").wait_for(timeout=60_000)
     page.get_by_text(re.compile(r"nodes = -5: must be")).wait_for()
     assert counts(page)["susceptible"] + counts(page)["informed"] == 5000
+
+
+def test_play_pause_play_keeps_playing_without_step(solara_app, page, network):
+    """Issue 13 (a): a frame request the server drops after Pause must not leave the view
+    waiting for an answer that never comes; Play again must advance the rounds by itself.
+    Each cycle pauses while frames are in flight (at 25+ frames/s one nearly always is)."""
+    open_page(page, solara_app(APP), "nodes=2000&topology=ring&protocol=pull&protocol.origin=0")
+    for _ in range(4):
+        frames = page.evaluate("window.__swarmView.frames")
+        page.get_by_role("button", name="Play").click()
+        page.wait_for_function(f"window.__swarmView.frames >= {frames + 5}")
+        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Play").wait_for()
+        paused = shown_round(page)
+        page.get_by_role("button", name="Play").click()
+        # no Step: the rounds must move on their own
+        page.wait_for_function(f"window.__swarmView.rounds.at(-1) >= {paused + 5}",
+                               timeout=15_000)
+        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Play").wait_for()
+    network.assert_clean()

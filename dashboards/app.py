@@ -122,6 +122,8 @@ rounds_per_frame = solara.reactive(1)
 selected = solara.reactive(-1)
 tool = solara.reactive("inspect")
 error = solara.reactive("")
+#: what the first run's build is doing, shown until it exists (issue 13 c)
+loading = solara.reactive("")
 metric_choice = solara.reactive("")
 
 
@@ -169,12 +171,30 @@ def guarded(action: Callable[[], Any]) -> Callable[[], None]:
     return run
 
 
-def reset(scenario: Scenario | None = None) -> None:
+def warm_up(scenario: Scenario, engine: str) -> None:
+    """Compile (or load from Numba's cache) the kernels ``scenario`` uses by stepping a
+    64-node version of it once, so that compiling is a phase of its own on the page. A
+    scenario with no 64-node version compiles in the real build instead."""
+    from swarm.model import SwarmModel
+
+    try:
+        tiny = scenario.replace({"nodes": 64})
+    except (ConfigError, ValueError):
+        return
+    SwarmModel(tiny, engine=engine).engine.step()
+
+
+def reset(scenario: Scenario | None = None,
+          progress: Callable[[str], None] | None = None) -> None:
     """Start a new run of ``scenario`` (default: the settings). The run is built first, so
     a scenario that fails to build (a ConfigError, e.g. too many nodes for this machine's
-    memory) raises and leaves the page as it was."""
+    memory) raises and leaves the page as it was. With ``progress`` (the first load), the
+    kernels are compiled first and ``progress(text)`` is told each phase."""
     scenario = Scenario.from_dict(settings.value) if scenario is None else scenario
-    new_run = LiveRun(scenario, engine=engine_name.value)
+    if progress is not None:
+        progress("compiling the kernels (the first run on this machine takes up to ~10 s)…")
+        warm_up(scenario, engine_name.value)
+    new_run = LiveRun(scenario, engine=engine_name.value, progress=progress)
     playing.value = False
     selected.value = -1
     settings.value = scenario.to_dict()
@@ -351,7 +371,7 @@ def LiveView():
     _ = version.value  # re-render on every change of the run
     run = live.value
     if run is None:
-        solara.Text("starting…")
+        solara.Text(loading.value or "starting…", classes=["swarm-loading"])
         return
     with solara.Row(style={"align-items": "flex-start", "gap": "12px"}):
         Canvas(run)
@@ -418,16 +438,20 @@ def Page():
     solara.Title("swarm")
     router = solara.use_router()
 
+    search = router.search
+
     def start() -> None:
+        """Build the first run off the render path, so the page shows each phase."""
         if live.value is None:
-            settings_from_query(router.search)
+            settings_from_query(search)
             try:
-                reset()
+                reset(progress=loading.set)
             except ConfigError as exc:  # valid, but cannot be built: say so, run the defaults
                 error.value = str(exc)
-                reset(Scenario.from_dict(DEFAULT_SCENARIO))
+                reset(Scenario.from_dict(DEFAULT_SCENARIO), progress=loading.set)
+            loading.value = ""
 
-    solara.use_effect(start, [])
+    solara.use_thread(start, dependencies=[])
     with solara.Columns([1, 3]):
         with solara.Column():
             solara.Markdown("## swarm")

@@ -11,6 +11,7 @@ the exported run replays exactly (``swarm.simulate(live.scenario)``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -66,9 +67,15 @@ def summarize_value(value: Any) -> Any:
 class LiveRun:
     """A run in progress, stepped and broken by the dashboard."""
 
-    def __init__(self, scenario: Scenario, engine: str = "kernels") -> None:
+    def __init__(self, scenario: Scenario, engine: str = "kernels",
+                 progress: Callable[[str], None] | None = None) -> None:
+        """Build the run; ``progress(text)`` is told each phase as it starts (the page
+        shows it while the first run is built)."""
+        progress = progress or (lambda text: None)
+        progress("building the graph and the protocol's state…")
         self.model = SwarmModel(scenario, engine=engine)
         self.engine_name = engine
+        progress("laying out the nodes…")
         self.positions = layout(self.model.topology).astype(np.float32)
         #: what the user did: {"round": first round it acts in, "label": text}
         self.actions: list[dict[str, Any]] = []

@@ -47,6 +47,11 @@ def _coords(values: tuple[float, float, float, float]) -> str:
     return ",".join(f"{float(v):.6g}" for v in values)
 
 
+def percent_floor(share: float) -> str:
+    """A share as a whole percentage rounded down: 100% only when it is all of them."""
+    return f"{int(np.floor(share * 100 + 1e-9))}%"
+
+
 def summarize_value(value: Any) -> Any:
     """A node's entry of a state array as the node card shows it: a scalar as itself, a
     short array as a list, a long one (a SWIM view: one entry per member) summarised —
@@ -159,7 +164,7 @@ class LiveRun:
         text += f" · down {n_down:,}"
         if self.detector and n_down:
             share = self.model.protocol.dead_share(state)[~state.live]
-            text += f" (held dead by {share.mean():.0%} of their trackers)"
+            text += f" (held dead by {percent_floor(share.mean())} of their trackers)"
         return text
 
     def metric_names(self) -> list[str]:
@@ -204,8 +209,8 @@ class LiveRun:
         if self.model.node_agents:
             info["agent"] = repr(self.model.node_agents[i])
         if self.detector:
-            info["held dead by"] = f"{self.model.protocol.dead_share(state)[i]:.0%} of its " \
-                                   "live trackers"
+            info["held dead by"] = (f"{percent_floor(self.model.protocol.dead_share(state)[i])}"
+                                    " of its live trackers")
         for name, array in state.arrays().items():
             if name == "live" or name.endswith("_next"):
                 continue

@@ -182,6 +182,7 @@ def test_swim_shows_a_crashed_region_being_detected(solara_app, page, network):
         document.querySelector('.swarm-status').innerText)""", timeout=30_000)
     page.wait_for_function("""/declared dead [1-9]/.test(
         document.querySelector('.swarm-status').innerText)""", timeout=60_000)
+    page.screenshot(path="/tmp/i13_swim_spreading.png")  # detection under way (for people)
     page.wait_for_function("""/held dead by 100%/.test(
         document.querySelector('.swarm-status').innerText)""", timeout=60_000)
     page.get_by_role("button", name="Pause").click()

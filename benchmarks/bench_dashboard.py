@@ -74,12 +74,15 @@ def measure(page, url: str, nodes: int, engine: str, seconds: float) -> dict:
         return {n: s.frames, t: performance.now(), rounds: s.rounds, drawn: s.drawn,
                 latency: s.latency, timing: s.timing,
                 origin: performance.timeOrigin}; })()""")
-    page.get_by_role("button", name="Pause").click()
+    pause = page.get_by_role("button", name="Pause")
+    if pause.count():  # a small ring may have finished (then Play is back, disabled)
+        pause.click()
     drawn = np.array(stats["drawn"])
     rounds = np.array(stats["rounds"])
     window = drawn >= start["t"]
     frames = int(window.sum())
-    elapsed = (stats["t"] - start["t"]) / 1000
+    # first to last frame drawn in the window: a run that finishes early is not diluted
+    elapsed = (drawn[window][-1] - drawn[window][0]) / 1000 if frames > 1 else 0.0
     span = int(rounds[window][-1] - rounds[window][0]) if frames > 1 else 0
     latency = np.array(stats["latency"][-frames:]) if frames else np.array([np.nan])
     split = frame_split(stats["timing"], stats["origin"] + start["t"])

@@ -48,7 +48,10 @@ def _coords(values: tuple[float, float, float, float]) -> str:
 
 
 def percent_floor(share: float) -> str:
-    """A share as a whole percentage rounded down: 100% only when it is all of them."""
+    """A share as a whole percentage rounded down (100% only when it is all of them), and
+    '<1%' for a share above 0 but below 1% (0% only when it is none)."""
+    if 0 < share < 0.01:
+        return "<1%"
     return f"{int(np.floor(share * 100 + 1e-9))}%"
 
 

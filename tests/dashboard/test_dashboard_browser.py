@@ -226,7 +226,8 @@ def test_the_first_load_shows_what_it_is_building(solara_app, page, network):
     page.add_init_script("""window.__loadingSeen = [];
         new MutationObserver(() => {
             for (const e of document.querySelectorAll('.swarm-loading'))
-                if (!window.__loadingSeen.includes(e.innerText)) window.__loadingSeen.push(e.innerText);
+                if (!window.__loadingSeen.includes(e.innerText))
+                    window.__loadingSeen.push(e.innerText);
         }).observe(document, {childList: true, subtree: true, characterData: true});""")
     open_page(page, solara_app(APP), "nodes=1000000&protocol=push&topology=ring")
     seen = page.evaluate("window.__loadingSeen")

@@ -14,7 +14,13 @@ round per frame and no pause, lets it warm up for a second and then measures for
 
 - rendered rounds/s: rounds whose frame was drawn on the canvas, per second of wall time;
 - frame latency: from the view's request for the next frame to that frame drawn (Python
-  steps the model, the new bytes cross the websocket, the canvas is painted), mean and p95.
+  steps the model, the new bytes cross the websocket, the canvas is painted), mean and p95;
+- where a frame's time goes (means, ms, from the times each answer carries and the view's
+  ``performance.now()``; ``window.__swarmView.timing``): ``to_server`` (the request crosses
+  the websocket and waits for the server's event loop), ``step`` (the model steps),
+  ``render_send`` (the rest on the server — the frame's bytes and status, Solara's message —
+  plus the way back), ``draw`` (the canvas is painted), and ``idle`` (from a frame drawn to
+  the next request: the browser's own work, e.g. the charts re-rendered every half second).
 
 Goals (issue 5): >= 10 rendered rounds/s at 5,000 nodes and >= 2 at 50,000. The agent path
 (Mesa agents, ``engine=agents``) is measured too, at the sizes given by ``--agent-sizes``.
@@ -23,6 +29,7 @@ Goals (issue 5): >= 10 rendered rounds/s at 5,000 nodes and >= 2 at 50,000. The 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -37,6 +44,7 @@ sys.path.insert(0, str(ROOT / "tests" / "dashboard"))
 from browser_harness import free_port, launch_chromium, solara_env  # noqa: E402
 
 GOALS = {5000: 10.0, 50_000: 2.0}
+SPLIT = ("to_server", "step", "render_send", "draw", "idle")
 
 
 def wait_http(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> None:
@@ -64,20 +72,38 @@ def measure(page, url: str, nodes: int, engine: str, seconds: float) -> dict:
     page.wait_for_timeout(seconds * 1000)
     stats = page.evaluate("""(() => { const s = window.__swarmView;
         return {n: s.frames, t: performance.now(), rounds: s.rounds, drawn: s.drawn,
-                latency: s.latency}; })()""")
-    page.get_by_role("button", name="Pause").click()
+                latency: s.latency, timing: s.timing,
+                origin: performance.timeOrigin}; })()""")
+    pause = page.get_by_role("button", name="Pause")
+    if pause.count():  # a small ring may have finished (then Play is back, disabled)
+        pause.click()
     drawn = np.array(stats["drawn"])
     rounds = np.array(stats["rounds"])
     window = drawn >= start["t"]
     frames = int(window.sum())
-    elapsed = (stats["t"] - start["t"]) / 1000
+    # first to last frame drawn in the window: a run that finishes early is not diluted
+    elapsed = (drawn[window][-1] - drawn[window][0]) / 1000 if frames > 1 else 0.0
     span = int(rounds[window][-1] - rounds[window][0]) if frames > 1 else 0
     latency = np.array(stats["latency"][-frames:]) if frames else np.array([np.nan])
+    split = frame_split(stats["timing"], stats["origin"] + start["t"])
     return {"nodes": nodes, "engine": engine, "frames": frames,
             "rounds_per_s": span / elapsed if elapsed > 0 else float("nan"),
+            "goal": GOALS.get(nodes) if engine == "kernels" else None,
             "latency_mean_ms": float(np.mean(latency)),
-            "latency_p95_ms": float(np.percentile(latency, 95)),
-            "goal": GOALS.get(nodes) if engine == "kernels" else None}
+            "latency_p95_ms": float(np.percentile(latency, 95)), **split}
+
+
+def frame_split(timing: list[dict], since_epoch_ms: float) -> dict[str, float]:
+    """Mean ms per frame in each part (see the module docstring) over the frames drawn after
+    ``since_epoch_ms``."""
+    rows = pd.DataFrame([t for t in timing if t.get("server_in") and t["drawn"] >= since_epoch_ms])
+    if rows.empty:
+        return dict.fromkeys(SPLIT, float("nan"))
+    parts = {"to_server": rows["server_in"] - rows["request"], "step": rows["step_ms"],
+             "render_send": rows["received"] - rows["server_in"] - rows["step_ms"],
+             "draw": rows["drawn"] - rows["received"],
+             "idle": rows["request"].shift(-1) - rows["drawn"]}
+    return {name: float(values.mean()) for name, values in parts.items()}
 
 
 def main() -> int:
@@ -115,8 +141,12 @@ def main() -> int:
     frame["pass"] = [("PASS" if r >= g else "FAIL") if pd.notna(g) else "" for r, g
                      in zip(frame["rounds_per_s"], frame["goal"], strict=True)]
     frame["goal"] = frame["goal"].map(lambda g: f">= {g:g}" if pd.notna(g) else "")
-    print("Dashboard in headless Chromium, Play with 1 round per frame (pull on a ring)")
+    frame.insert(frame.columns.get_loc("goal") + 1, "pass", frame.pop("pass"))
+    load = os.getloadavg()
+    print("Dashboard in headless Chromium, Play with 1 round per frame (pull on a ring); "
+          f"load average {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} on {os.cpu_count()} cores")
     print(frame.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+    print("(ms per frame: to_server, step, render_send, draw, idle; see the docstring)")
     return 0 if (frame["pass"] != "FAIL").all() else 1
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,8 +21,8 @@ import solara
 
 from dashboards.controls import ParamInput, ParamsControls
 from dashboards.lessons import LessonPicker, LessonText, lesson_settings
-from dashboards.palette import colours_for
-from dashboards.session import BYZANTINE, DOWN, LiveRun
+from dashboards.palette import colours_for, legend_for
+from dashboards.session import LiveRun
 from swarm.config import Scenario, describe_param, parse_value
 from swarm.errors import ConfigError
 from swarm.faults import FAULTS
@@ -41,12 +42,14 @@ HINTS = {"inspect": "click a node to see its state",
 
 
 @solara.component_vue("nodeview.vue", vuetify=False)
-def NodeView(positions: bytes, edges: bytes, codes: bytes, colors: dict, size: int, dot: int,
-             round: int, playing: bool, interval_ms: int, selected: int, tool: str,
+def NodeView(positions: bytes, edges: bytes, colors: dict, legend: list, size: int, dot: int,
+             playing: bool, interval_ms: int, selected: int, tool: str,
              cut_line: list | None,
              event_next_frame: Callable[[Any], None], event_node_clicked: Callable[[Any], None],
              event_region_selected: Callable[[Any], None],
-             event_line_drawn: Callable[[Any], None]):
+             event_line_drawn: Callable[[Any], None],
+             # the frame: not rendered by Solara but set on the widget (push_frame)
+             codes: bytes = b"", frame: dict | None = None):
     pass
 
 
@@ -113,13 +116,15 @@ def refuse_server_files(updates: Mapping[str, Any]) -> None:
 settings = solara.reactive(dict(Scenario.from_dict(DEFAULT_SCENARIO).to_dict()))
 engine_name = solara.reactive("kernels")
 live: solara.Reactive[LiveRun | None] = solara.reactive(None)
-version = solara.reactive(0)        # bumped whenever the run changed
+version = solara.reactive(0)        # bumped whenever the run changed (re-renders the live view)
 playing = solara.reactive(False)
 interval_ms = solara.reactive(0)
 rounds_per_frame = solara.reactive(1)
 selected = solara.reactive(-1)
 tool = solara.reactive("inspect")
 error = solara.reactive("")
+#: what the first run's build is doing, shown until it exists (issue 13 c)
+loading = solara.reactive("")
 metric_choice = solara.reactive("")
 
 
@@ -134,7 +139,8 @@ class Drawing:
             self.edges = np.column_stack([src, dst]).astype(np.int32).tobytes()
         else:
             self.edges = b""
-        self.colors = colours_for(run.node_states)
+        self.colors = colours_for(run.node_states, run.detector)
+        self.legend = legend_for(run.node_states, run.detector)
         self.dot = int(max(1, min(8, 0.7 * VIEW_SIZE / max(1.0, np.sqrt(run.n)))))
 
 
@@ -146,7 +152,10 @@ def drawing(run: LiveRun) -> Drawing:
 
 
 def changed() -> None:
+    """The run changed: re-render the live view and send the node view the new frame."""
     version.value += 1
+    if live.value is not None:
+        push_frame(live.value)
 
 
 def guarded(action: Callable[[], Any]) -> Callable[[], None]:
@@ -163,12 +172,30 @@ def guarded(action: Callable[[], Any]) -> Callable[[], None]:
     return run
 
 
-def reset(scenario: Scenario | None = None) -> None:
+def warm_up(scenario: Scenario, engine: str) -> None:
+    """Compile (or load from Numba's cache) the kernels ``scenario`` uses by stepping a
+    64-node version of it once, so that compiling is a phase of its own on the page. A
+    scenario with no 64-node version compiles in the real build instead."""
+    from swarm.model import SwarmModel
+
+    try:
+        tiny = scenario.replace({"nodes": 64})
+    except (ConfigError, ValueError):
+        return
+    SwarmModel(tiny, engine=engine).engine.step()
+
+
+def reset(scenario: Scenario | None = None,
+          progress: Callable[[str], None] | None = None) -> None:
     """Start a new run of ``scenario`` (default: the settings). The run is built first, so
     a scenario that fails to build (a ConfigError, e.g. too many nodes for this machine's
-    memory) raises and leaves the page as it was."""
+    memory) raises and leaves the page as it was. With ``progress`` (the first load), the
+    kernels are compiled first and ``progress(text)`` is told each phase."""
     scenario = Scenario.from_dict(settings.value) if scenario is None else scenario
-    new_run = LiveRun(scenario, engine=engine_name.value)
+    if progress is not None:
+        progress("compiling the kernels (the first run on this machine takes up to ~10 s)…")
+        warm_up(scenario, engine_name.value)
+    new_run = LiveRun(scenario, engine=engine_name.value, progress=progress)
     playing.value = False
     selected.value = -1
     settings.value = scenario.to_dict()
@@ -188,6 +215,31 @@ def set_setting(key: str, value: Any) -> None:
     error.value = ""
 
 
+#: while playing, the charts, node card and controls follow at most this often (seconds)
+CHARTS_EVERY_S = 0.5
+
+
+def push_frame(run: LiveRun, stamp: Mapping[str, Any] | None = None) -> None:
+    """Send the run's frame (one byte per node, the round and the status line) straight to
+    the node view's widget: one binary websocket message, no re-render of the page. The
+    page's components are re-rendered by Solara's reconciler, which walks the whole page
+    (about 260 elements) whatever changed: 20-60 ms per frame, most of the frame time
+    (docs/design.md). ``stamp`` (the request's ``seq`` and the server's times) lets the view
+    match the answer to its request and time it."""
+    widget = run.view_cache.get("view_widget")
+    if widget is None:
+        return
+    if stamp is not None:
+        run.view_cache["stamp"] = dict(stamp)
+    codes = run.codes()
+    # the last stamp stays: the same frame pushed again is then no message at all
+    frame = {"round": run.round, "status": run.status(codes), "done": run.done,
+             **run.view_cache.get("stamp", {})}
+    with widget.hold_sync():
+        widget.codes = codes.tobytes()
+        widget.frame = frame
+
+
 def step_frame(_frame: Any = None) -> None:
     run = live.value
     if run is None:
@@ -198,11 +250,26 @@ def step_frame(_frame: Any = None) -> None:
     changed()
 
 
-def next_frame(_frame: Any = None) -> None:
-    """The node view asks for the next frame: a request that arrives after Pause is
-    dropped, so a pause stops at once."""
-    if playing.value:
-        step_frame()
+def next_frame(request: Any = None) -> None:
+    """The node view asks for the next frame (``{"seq": n, "round": r}``): a request that
+    arrives after Pause is dropped, so a pause stops at once. The answer goes to the node view
+    directly (:func:`push_frame`); the rest of the live view (charts, node card) is
+    re-rendered at most every ``CHARTS_EVERY_S`` while playing."""
+    server_in = time.time() * 1000
+    run = live.value
+    if not playing.value or run is None:
+        return
+    t0 = time.perf_counter()
+    run.step(rounds_per_frame.value)
+    stamp = {"seq": request.get("seq") if isinstance(request, dict) else None,
+             "server_in": server_in, "step_ms": (time.perf_counter() - t0) * 1000}
+    push_frame(run, stamp)
+    now = time.monotonic()
+    if run.done or now - run.view_cache.get("charts_at", 0.0) >= CHARTS_EVERY_S:
+        run.view_cache["charts_at"] = now
+        if run.done:
+            playing.value = False
+        changed()
 
 
 # ------------------------------------------------------------------------------ controls
@@ -280,15 +347,24 @@ def FaultControls():
 
 # ------------------------------------------------------------------------------ live view
 @solara.component
-def Legend(run: LiveRun, colours: dict[str, str]):
-    with solara.Row(style={"flex-wrap": "wrap", "gap": "10px"}):
-        names = [*run.node_states, "byzantine", "down"]
-        codes = [*map(str, range(len(run.node_states))), str(BYZANTINE), str(DOWN)]
-        for name, code in zip(names, codes, strict=True):
-            solara.HTML(tag="span", unsafe_innerHTML=(
-                f'<span style="display:inline-block;width:12px;height:12px;'
-                f'background:{colours[code]};margin-right:4px"></span>{name}'),
-                classes=["swarm-legend"])
+def Canvas(run: LiveRun):
+    """The node view; after every render its widget is given the frame (``push_frame``)."""
+    _ = version.value  # re-rendered with the live view (the widget may be new)
+    draw = drawing(run)
+    view = NodeView(
+        positions=draw.positions, edges=draw.edges, colors=draw.colors, legend=draw.legend,
+        size=VIEW_SIZE, dot=draw.dot, playing=playing.value, interval_ms=interval_ms.value,
+        selected=selected.value, tool=tool.value, cut_line=run.cut_line(),
+        event_next_frame=next_frame,
+        event_node_clicked=lambda i: selected.set(int(i)),
+        event_region_selected=lambda r: guarded(lambda: run.crash_region(tuple(r)))(),
+        event_line_drawn=lambda line: guarded(lambda: run.cut(tuple(line)))())
+
+    def attach() -> None:
+        run.view_cache["view_widget"] = solara.get_widget(view)
+        push_frame(run)
+
+    solara.use_effect(attach)
 
 
 @solara.component
@@ -296,33 +372,12 @@ def LiveView():
     _ = version.value  # re-render on every change of the run
     run = live.value
     if run is None:
-        solara.Text("starting…")
+        solara.Text(loading.value or "starting…", classes=["swarm-loading"])
         return
-    draw = drawing(run)
-    codes = run.codes()
-    counts = np.bincount(codes, minlength=256)
-    with solara.Row(style={"align-items": "baseline", "gap": "16px"}):
-        solara.HTML(tag="span", unsafe_innerHTML=f"round <b>{run.round}</b>",
-                    classes=["swarm-round"], attributes={"data-round": str(run.round)})
-        solara.Text(" · ".join(f"{name} {counts[i]:,}" for i, name
-                               in enumerate(run.node_states))
-                   + (f" · byzantine {counts[BYZANTINE]:,}" if counts[BYZANTINE] else "")
-                   + f" · down {counts[DOWN]:,}",
-                    classes=["swarm-status"])
-        if run.done:
-            solara.Text("finished", classes=["swarm-finished"])
-    Legend(run, draw.colors)
     with solara.Row(style={"align-items": "flex-start", "gap": "12px"}):
-        NodeView(positions=draw.positions, edges=draw.edges, codes=codes.tobytes(),
-                 colors=draw.colors, size=VIEW_SIZE, dot=draw.dot, round=run.round,
-                 playing=playing.value, interval_ms=interval_ms.value,
-                 selected=selected.value, tool=tool.value, cut_line=run.cut_line(),
-                 event_next_frame=next_frame,
-                 event_node_clicked=lambda i: selected.set(int(i)),
-                 event_region_selected=lambda r: guarded(
-                     lambda: run.crash_region(tuple(r)))(),
-                 event_line_drawn=lambda line: guarded(lambda: run.cut(tuple(line)))())
+        Canvas(run)
         NodeInfo(run)
+
     metrics = [m for m in run.metric_names() if m not in ("coverage", "informed")]
     shown = []
     if "coverage" in run.metric_names():
@@ -337,7 +392,9 @@ def LiveView():
            theory_label="mean field (Demers et al.)", markers=run.actions, shown=shown)
     with solara.Row():
         if len(metrics) > 1:
-            solara.Select(label="protocol metric", values=metrics, value=metric_choice)
+            # the value shown is the one charted (the reactive starts empty: issue 13 f)
+            solara.Select(label="protocol metric", values=metrics, value=choice,
+                          on_value=metric_choice.set)
         solara.FileDownload(lambda: run.export("parquet"), filename="swarm-run.parquet",
                             label="Export Parquet")
         solara.FileDownload(lambda: run.export("csv"), filename="swarm-run.csv",
@@ -389,16 +446,20 @@ def Page():
     solara.Title("swarm")
     router = solara.use_router()
 
+    search = router.search
+
     def start() -> None:
+        """Build the first run off the render path, so the page shows each phase."""
         if live.value is None:
-            settings_from_query(router.search)
+            settings_from_query(search)
             try:
-                reset()
+                reset(progress=loading.set)
             except ConfigError as exc:  # valid, but cannot be built: say so, run the defaults
                 error.value = str(exc)
-                reset(Scenario.from_dict(DEFAULT_SCENARIO))
+                reset(Scenario.from_dict(DEFAULT_SCENARIO), progress=loading.set)
+            loading.value = ""
 
-    solara.use_effect(start, [])
+    solara.use_thread(start, dependencies=[])
     with solara.Columns([1, 3]):
         with solara.Column():
             solara.Markdown("## swarm")

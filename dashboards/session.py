@@ -11,6 +11,7 @@ the exported run replays exactly (``swarm.simulate(live.scenario)``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,12 +25,19 @@ from swarm.layout import layout
 from swarm.model import SwarmModel
 from swarm.run import Run, run_of
 
-__all__ = ["LiveRun", "DOWN", "BYZANTINE", "EXPORT_FORMATS"]
+__all__ = ["LiveRun", "DOWN", "BYZANTINE", "DOWN_BELIEFS", "EXPORT_FORMATS",
+           "summarize_value"]
 
 #: the byte of a down node in a frame (protocol states are 0..len(node_states) - 1)
 DOWN = 255
 #: the byte of a live Byzantine node (the ``byzantine`` fault): it lies, whatever its state
 BYZANTINE = 254
+#: a failure detector's down nodes (its protocol has ``dead_share``), by what the live nodes
+#: tracking them believe: ``DOWN`` while all still trust it, then these bytes
+DOWN_BELIEFS = {251: "down · suspected", 252: "down · dead to some", 253: "down · dead to all"}
+DOWN_SUSPECTED, DOWN_DEAD_SOME, DOWN_DEAD_ALL = DOWN_BELIEFS
+#: an array in the node card longer than this is summarised, not listed
+CARD_MAX_ENTRIES = 8
 EXPORT_FORMATS = ("parquet", "csv")
 #: round-frame columns every chart may show besides the protocol's own metrics
 BASE_SERIES = ("messages", "live", "delivered", "dropped")
@@ -39,12 +47,43 @@ def _coords(values: tuple[float, float, float, float]) -> str:
     return ",".join(f"{float(v):.6g}" for v in values)
 
 
+def percent_floor(share: float) -> str:
+    """A share as a whole percentage rounded down (100% only when it is all of them), and
+    '<1%' for a share above 0 but below 1% (0% only when it is none)."""
+    if 0 < share < 0.01:
+        return "<1%"
+    return f"{int(np.floor(share * 100 + 1e-9))}%"
+
+
+def summarize_value(value: Any) -> Any:
+    """A node's entry of a state array as the node card shows it: a scalar as itself, a
+    short array as a list, a long one (a SWIM view: one entry per member) summarised —
+    its length and, when it holds few distinct values, how many of each, else its range."""
+    if not isinstance(value, np.ndarray):
+        return value.item() if hasattr(value, "item") else value
+    flat = value.ravel()
+    if flat.size <= CARD_MAX_ENTRIES:
+        return flat.tolist()
+    distinct, counts = np.unique(flat, return_counts=True)
+    if len(distinct) <= 4:
+        parts = ", ".join(f"{v.item()!r} ×{c:,}" for v, c in zip(distinct, counts, strict=True))
+        return f"{flat.size:,} entries: {parts}"
+    return (f"{flat.size:,} entries from {flat.min().item()!r} to {flat.max().item()!r}, "
+            f"mean {float(flat.mean()):.3g}")
+
+
 class LiveRun:
     """A run in progress, stepped and broken by the dashboard."""
 
-    def __init__(self, scenario: Scenario, engine: str = "kernels") -> None:
+    def __init__(self, scenario: Scenario, engine: str = "kernels",
+                 progress: Callable[[str], None] | None = None) -> None:
+        """Build the run; ``progress(text)`` is told each phase as it starts (the page
+        shows it while the first run is built)."""
+        progress = progress or (lambda text: None)
+        progress("building the graph and the protocol's state…")
         self.model = SwarmModel(scenario, engine=engine)
         self.engine_name = engine
+        progress("laying out the nodes…")
         self.positions = layout(self.model.topology).astype(np.float32)
         #: what the user did: {"round": first round it acts in, "label": text}
         self.actions: list[dict[str, Any]] = []
@@ -85,14 +124,51 @@ class LiveRun:
     def node_states(self) -> tuple[str, ...]:
         return tuple(self.model.protocol.node_states)
 
+    @property
+    def detector(self) -> bool:
+        """Whether the protocol is a failure detector whose down nodes are coloured by what
+        the live nodes believe (it has the ``dead_share`` hook: swim, heartbeat)."""
+        return callable(getattr(self.model.protocol, "dead_share", None))
+
     def codes(self) -> np.ndarray:
         """One byte per node: its protocol state's index, ``BYZANTINE`` for a live Byzantine
-        node, or ``DOWN``."""
+        node, or ``DOWN`` — for a failure detector, a down node some live tracker suspects
+        or holds dead gets a ``DOWN_BELIEFS`` byte instead."""
         state = self.model.state
-        out = np.array(self.model.protocol.node_codes(state), dtype=np.uint8, copy=True)
+        belief = self.model.protocol.node_codes(state)
+        out = np.array(belief, dtype=np.uint8, copy=True)
         out[state.byzantine != 0] = BYZANTINE
-        out[~state.live] = DOWN
+        down = ~state.live
+        out[down] = DOWN
+        if self.detector and down.any():
+            share = self.model.protocol.dead_share(state)
+            out[down & (belief > 0)] = DOWN_SUSPECTED
+            out[down & (share > 0)] = DOWN_DEAD_SOME
+            out[down & (share >= 1)] = DOWN_DEAD_ALL
         return out
+
+    def status(self, codes: np.ndarray | None = None) -> str:
+        """The status line, e.g. 'susceptible 1,234 · informed 766 · down 0'. A failure
+        detector's states count every node, down ones too (what the live nodes believe:
+        'suspected 12 · declared dead 480'), and the down nodes' mean share of trackers that
+        hold them dead follows."""
+        codes = self.codes() if codes is None else codes
+        counts = np.bincount(codes, minlength=256)
+        state = self.model.state
+        if self.detector:
+            belief = np.bincount(self.model.protocol.node_codes(state),
+                                 minlength=len(self.node_states))
+        else:
+            belief = counts
+        text = " · ".join(f"{name} {belief[i]:,}" for i, name in enumerate(self.node_states))
+        if counts[BYZANTINE]:
+            text += f" · byzantine {counts[BYZANTINE]:,}"
+        n_down = self.n - state.n_live
+        text += f" · down {n_down:,}"
+        if self.detector and n_down:
+            share = self.model.protocol.dead_share(state)[~state.live]
+            text += f" (held dead by {percent_floor(share.mean())} of their trackers)"
+        return text
 
     def metric_names(self) -> list[str]:
         """The protocol's own per-round metrics (coverage first when it has it)."""
@@ -138,11 +214,13 @@ class LiveRun:
                                 "degree": self.model.topology.degree(i)}
         if self.model.node_agents:
             info["agent"] = repr(self.model.node_agents[i])
+        if self.detector:
+            info["held dead by"] = (f"{percent_floor(self.model.protocol.dead_share(state)[i])}"
+                                    " of its live trackers")
         for name, array in state.arrays().items():
             if name == "live" or name.endswith("_next"):
                 continue
-            value = array[i]
-            info[name] = value.tolist() if isinstance(value, np.ndarray) else value.item()
+            info[name] = summarize_value(array[i])
         return info
 
     # -- breaking and healing -------------------------------------------------------------

@@ -47,6 +47,7 @@ from swarm.protocols.membership import (
     Views,
     annotate_events,
     check_dense,
+    dead_share,
     membership_summary,
     resolve_view_size,
     view_size_param,
@@ -228,6 +229,11 @@ class Heartbeat(Protocol):
     def node_codes(self, state: SwarmState) -> np.ndarray:
         """Per node: 1 if some live node holds it failed or has forgotten it, else 0."""
         return (self._dead_count > 0).astype(np.uint8)
+
+    def dead_share(self, state: SwarmState) -> np.ndarray:
+        """Per node: the share of its live trackers that hold it failed or have forgotten
+        it (a viewer's hook)."""
+        return dead_share(self._dead_count, self.trackers)
 
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
         """At least ``min_periods`` rounds and every view accurate: live members alive,

@@ -229,6 +229,16 @@ class Views:
         return out
 
 
+
+def dead_share(dead_count: np.ndarray, trackers: np.ndarray) -> np.ndarray:
+    """Per node: the share of the live nodes tracking it that hold it dead (SWIM: DEAD;
+    heartbeat: failed or forgotten), 0 where no live node tracks it. What a viewer shows of
+    a crash being detected (the dashboard colours a down node by it)."""
+    out = np.zeros(len(trackers), np.float64)
+    np.divide(dead_count, trackers, out=out, where=trackers > 0)
+    return np.minimum(out, 1.0, out=out)
+
+
 def ring_lattice(n: int, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Peers on the complete graph: the ``size // 2`` nearest on each side on a ring over a
     uniformly random permutation (one ``rng.permutation(n)``), sorted per node."""

@@ -55,6 +55,7 @@ from swarm.protocols.membership import (
     Views,
     annotate_events,
     check_dense,
+    dead_share,
     membership_summary,
     resolve_view_size,
     view_size_param,
@@ -615,6 +616,10 @@ class Swim(Protocol):
         codes = (alive < self.trackers).astype(np.uint8)
         codes[dead > 0] = 2
         return codes
+
+    def dead_share(self, state: SwarmState) -> np.ndarray:
+        """Per node: the share of its live trackers that hold it DEAD (a viewer's hook)."""
+        return dead_share(self.counts[1], self.trackers)
 
     def finished(self, state: SwarmState, row: dict[str, Any]) -> bool:
         """At least ``min_periods`` periods, every view accurate (agreement 1: live members

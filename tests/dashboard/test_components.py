@@ -4,6 +4,7 @@ from the parameter metadata of every registered protocol, and the buttons drive 
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import ipyvuetify as v
 import pytest
@@ -22,7 +23,19 @@ def fresh_state():
     app.live.value = None
     app.playing.value = False
     app.error.value = ""
+    app.loading.value = ""
     yield
+
+
+def render_page():
+    """Render the Page and wait for its first run, which it builds in a thread (the page
+    shows the phases meanwhile)."""
+    box, rc = solara.render(app.Page(), handle_error=False)
+    deadline = time.monotonic() + 60
+    while app.live.value is None or app.loading.value:
+        assert time.monotonic() < deadline, "the first run was not built within 60 s"
+        time.sleep(0.01)
+    return box, rc
 
 
 def labels(rc) -> set[str]:
@@ -55,7 +68,7 @@ def test_every_fault_parameter_has_a_control_in_the_inject_form(kind):
 
 
 def test_step_advances_the_model_and_reset_starts_over():
-    box, rc = solara.render(app.Page(), handle_error=False)
+    box, rc = render_page()
     run = app.live.value
     assert run is not None and run.round == 0
     rc.find(v.Btn, children=["Step"]).widget.click()
@@ -66,7 +79,7 @@ def test_step_advances_the_model_and_reset_starts_over():
 
 
 def test_a_bad_value_is_explained_and_the_run_goes_on():
-    box, rc = solara.render(app.Page(), handle_error=False)
+    box, rc = render_page()
     run = app.live.value
     rc.find(v.Btn, children=["Step"]).widget.click()
     app.set_setting("nodes", 0)
@@ -78,10 +91,35 @@ def test_a_bad_value_is_explained_and_the_run_goes_on():
 def test_a_fault_revives_a_finished_run_and_step_is_enabled_again():
     app.settings.value = app.Scenario.from_dict({"nodes": 200, "protocol": "push-pull",
                                                  "seed": 1}).to_dict()
-    box, rc = solara.render(app.Page(), handle_error=False)
+    box, rc = render_page()
     step = rc.find(v.Btn, children=["Step"])
     while not app.live.value.done:
         step.widget.click()
     assert step.widget.disabled
     app.guarded(lambda: app.live.value.crash_fraction(0.5, keep_state=False))()
     assert not step.widget.disabled
+
+
+def test_the_first_load_reports_each_phase_of_the_build():
+    """Issue 13 (c): the page says what the first build is doing, phase by phase."""
+    phases: list[str] = []
+    app.reset(progress=phases.append)
+    assert [p.split(" ")[0] for p in phases] == ["compiling", "building", "laying"]
+    assert app.live.value is not None and app.live.value.round == 0
+
+
+def test_the_loading_line_shows_the_phase_until_the_run_exists():
+    app.loading.value = "laying out the nodes…"
+    box, rc = solara.render(app.LiveView(), handle_error=False)
+    rc.find(children=["laying out the nodes…"]).assert_single()
+
+
+def test_the_protocol_metric_select_shows_the_charted_metric_on_first_load():
+    """Issue 13 (f): it was empty until a metric was picked."""
+    app.settings.value = app.Scenario.from_dict({"nodes": 300, "protocol": "swim"}).to_dict()
+    box, rc = render_page()
+    select = rc.find(v.Select, label="protocol metric").widget
+    assert select.items and select.v_model == select.items[0] == "agreement"
+    select.v_model = "suspects"
+    assert app.metric_choice.value == "suspects"
+    assert rc.find(v.Select, label="protocol metric").widget.v_model == "suspects"

@@ -124,3 +124,113 @@ def test_the_page_reports_a_bad_address_and_keeps_the_defaults(solara_app, page)
     page.locator(".swarm-round").wait_for(timeout=60_000)
     page.get_by_text(re.compile(r"nodes = -5: must be")).wait_for()
     assert counts(page)["susceptible"] + counts(page)["informed"] == 5000
+
+
+def test_play_pause_play_keeps_playing_without_step(solara_app, page, network):
+    """Issue 13 (a): a frame request the server drops after Pause must not leave the view
+    waiting for an answer that never comes; Play again must advance the rounds by itself.
+    Each cycle pauses while frames are in flight (at 25+ frames/s one nearly always is)."""
+    open_page(page, solara_app(APP), "nodes=2000&topology=ring&protocol=pull&protocol.origin=0")
+    for _ in range(4):
+        frames = page.evaluate("window.__swarmView.frames")
+        page.get_by_role("button", name="Play").click()
+        page.wait_for_function(f"window.__swarmView.frames >= {frames + 5}")
+        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Play").wait_for()
+        paused = shown_round(page)
+        page.get_by_role("button", name="Play").click()
+        # no Step: the rounds must move on their own
+        page.wait_for_function(f"window.__swarmView.rounds.at(-1) >= {paused + 5}",
+                               timeout=15_000)
+        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Play").wait_for()
+    network.assert_clean()
+
+
+# -- issue 13: what live nodes believe, the legend, the node card, the metric select, loading
+CANVAS_COLOURS = """(() => {
+    const c = document.querySelector('.swarm-nodes');
+    const px = new Uint32Array(c.getContext('2d').getImageData(0, 0, c.width, c.height)
+                               .data.buffer);
+    const seen = new Set();
+    for (const p of px) if (p >>> 24) seen.add(p);
+    return [...seen].map((p) => '#' + [p & 255, (p >>> 8) & 255, (p >>> 16) & 255]
+        .map((v) => v.toString(16).padStart(2, '0')).join('').toUpperCase());
+})()"""
+
+
+def legend(page) -> dict[str, str]:
+    """The legend's entries: colour -> name."""
+    return dict(page.evaluate("""[...document.querySelectorAll('.swarm-legend')].map(
+        (e) => [e.dataset.colour.toUpperCase(), e.innerText.trim()])"""))
+
+
+def test_swim_shows_a_crashed_region_being_detected(solara_app, page, network):
+    """Issue 13 (d, g): crash a region in SWIM and play: the region's nodes take the
+    colours of what the live nodes believe (suspected, dead to some, dead to all), the
+    status line counts them, and every colour on the canvas has a legend entry."""
+    open_page(page, solara_app(APP), "nodes=1000&protocol=swim&seed=3")
+    page.get_by_role("button", name="crash region", exact=True).click()
+    box = canvas_box(page)
+    page.mouse.move(box["x"] + 2, box["y"] + 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    page.locator(".swarm-marker", has_text="crash region").first.wait_for()
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("""/suspected [1-9]/.test(
+        document.querySelector('.swarm-status').innerText)""", timeout=30_000)
+    page.wait_for_function("""/declared dead [1-9]/.test(
+        document.querySelector('.swarm-status').innerText)""", timeout=60_000)
+    page.screenshot(path="/tmp/i13_swim_spreading.png")  # detection under way (for people)
+    page.wait_for_function("""/held dead by 100%/.test(
+        document.querySelector('.swarm-status').innerText)""", timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for()
+    page.screenshot(path="/tmp/i13_swim_detected.png", full_page=True)
+    down = counts(page)["down"]
+    assert down > 50 and counts(page)["declared dead"] >= down
+    entries = legend(page)
+    shown = set(page.evaluate(CANVAS_COLOURS))
+    assert shown <= set(entries), shown - set(entries)  # a legend entry for every colour
+    assert entries["#999999"] == "down · dead to all" and "#999999" in shown
+    assert {"trusted", "suspected", "declared dead", "down", "down · suspected",
+            "down · dead to some", "down · dead to all"} <= set(entries.values())
+    network.assert_clean()
+
+
+def test_the_node_card_summarises_the_view_and_the_metric_select_has_a_value(
+        solara_app, page, network):
+    """Issue 13 (e, f): a SWIM node's card shows its 1,000-entry view as one line, and the
+    protocol-metric select shows the charted metric from the first load."""
+    open_page(page, solara_app(APP), "nodes=1000&protocol=swim&seed=3")
+    select = page.locator(".v-select", has=page.locator("label", has_text="protocol metric"))
+    assert select.locator(".v-select__selection").inner_text().strip() == "agreement"
+    page.get_by_role("button", name="Step").click()
+    page.locator('.swarm-round[data-round="1"]').wait_for()
+    box = canvas_box(page)
+    view = page.evaluate("""(() => { const v = window.__swarmView.view;
+        return {x: v.xs[0], y: v.ys[0], dot: v.dot}; })()""")
+    page.mouse.click(box["x"] + view["x"] + view["dot"] / 2,
+                     box["y"] + view["y"] + view["dot"] / 2)
+    card = page.locator(".swarm-node-info")
+    card.get_by_text("held dead by").wait_for()
+    text = card.inner_text()
+    assert re.search(r"view: 1,000 entries: 0 ×[\d,]+", text), text
+    assert len(text) < 2000 and not re.search(r"(\d+, ){20}", text), text
+    network.assert_clean()
+
+
+def test_the_first_load_shows_what_it_is_building(solara_app, page, network):
+    """Issue 13 (c): until the first run exists the page names the phase it is in."""
+    page.add_init_script("""window.__loadingSeen = [];
+        new MutationObserver(() => {
+            for (const e of document.querySelectorAll('.swarm-loading'))
+                if (!window.__loadingSeen.includes(e.innerText))
+                    window.__loadingSeen.push(e.innerText);
+        }).observe(document, {childList: true, subtree: true, characterData: true});""")
+    open_page(page, solara_app(APP), "nodes=1000000&protocol=push&topology=ring")
+    seen = page.evaluate("window.__loadingSeen")
+    assert any(re.match(r"(compiling|building|laying)", s) for s in seen), seen
+    assert page.locator(".swarm-loading").count() == 0
+    network.assert_clean()

@@ -175,3 +175,62 @@ def test_a_series_has_no_nan_for_the_browser():
     assert series["availability"][0] is None
     assert all(v is None or v == v for v in series["availability"])
     json.dumps(series, allow_nan=False)
+
+
+# -- issue 13: what the live nodes believe, the legend, the node card ------------------------
+@pytest.mark.parametrize("protocol", ["swim", "heartbeat"])
+def test_a_detectors_crashed_nodes_are_coloured_and_counted_by_what_live_nodes_believe(
+        protocol):
+    """A crashed region is not just 'down': its nodes turn suspected, then dead to some,
+    then dead to all of their live trackers, and the status line counts them."""
+    from dashboards.session import DOWN_BELIEFS, DOWN_DEAD_ALL
+
+    run = LiveRun(Scenario.from_dict({"nodes": 400, "protocol": protocol, "seed": 3,
+                                      "max_rounds": 400}))
+    assert run.detector
+    run.step(3)
+    run.crash_region((0.0, 0.0, 0.5, 0.5))
+    run.step(1)  # the crash acts in the next round
+    down = ~run.model.state.live
+    assert 0 < down.sum() < 400
+    seen: set[int] = set()
+    statuses = []
+    while not run.done and run.round < 400:
+        run.step(1)
+        codes = run.codes()
+        assert set(np.unique(codes[down])) <= {DOWN, *DOWN_BELIEFS}
+        assert not np.any(np.isin(codes[~down], [DOWN, *DOWN_BELIEFS]))
+        seen |= set(np.unique(codes[down]).tolist())
+        statuses.append(run.status(codes))
+    assert DOWN_DEAD_ALL in seen and len(seen) >= 2, seen  # detection spreads, then completes
+    share = run.model.protocol.dead_share(run.model.state)
+    assert np.all(share[down] == 1.0)
+    dead_name = run.node_states[-1]  # 'declared dead' / 'declared failed'
+    assert f"{dead_name} {int(down.sum()):,}" in statuses[-1]
+    assert "held dead by 100% of their trackers" in statuses[-1]
+
+
+def test_the_legend_has_one_entry_per_colour_drawn():
+    from dashboards.palette import legend_for
+
+    for name, proto in swarm.PROTOCOLS.items():
+        for detector in (False, True):
+            states = tuple(proto.node_states)
+            colours = colours_for(states, detector)
+            legend = legend_for(states, detector)
+            assert {e["code"]: e["colour"] for e in legend} == colours, name
+            assert len({e["name"] for e in legend}) == len(legend), name
+
+
+def test_the_node_card_summarises_long_arrays():
+    from dashboards.session import summarize_value
+
+    run = LiveRun(Scenario.from_dict({"nodes": 1000, "protocol": "swim", "seed": 3}))
+    run.step(2)
+    info = run.node_info(5)
+    assert all(not isinstance(v, list) or len(v) <= 8 for v in info.values()), info
+    assert info["view"].startswith("1,000 entries: ") and "held dead by" in info
+    assert summarize_value(np.array([0, 0, 1] * 10)) == "30 entries: 0 ×20, 1 ×10"
+    assert summarize_value(np.arange(100)) == "100 entries from 0 to 99, mean 49.5"
+    assert summarize_value(np.array([3, 4])) == [3, 4]
+    assert summarize_value(np.int64(7)) == 7

@@ -4,11 +4,11 @@ from the parameter metadata of every registered protocol, and the buttons drive 
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import ipyvuetify as v
 import pytest
 import solara
+from page_harness import render_page
 
 from dashboards import app
 from swarm import PROTOCOLS
@@ -25,17 +25,6 @@ def fresh_state():
     app.error.value = ""
     app.loading.value = ""
     yield
-
-
-def render_page():
-    """Render the Page and wait for its first run, which it builds in a thread (the page
-    shows the phases meanwhile)."""
-    box, rc = solara.render(app.Page(), handle_error=False)
-    deadline = time.monotonic() + 60
-    while app.live.value is None or app.loading.value:
-        assert time.monotonic() < deadline, "the first run was not built within 60 s"
-        time.sleep(0.01)
-    return box, rc
 
 
 def labels(rc) -> set[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipyvuetify as v
 import pytest
-import solara
+from page_harness import render_page
 
 from dashboards import app, lessons
 from swarm.lessons import LESSONS, lesson
@@ -19,6 +19,7 @@ def fresh_state():
     app.live.value = None
     app.playing.value = False
     app.error.value = ""
+    app.loading.value = ""
     lessons.lesson_name.value = ""
     yield
 
@@ -67,7 +68,7 @@ def test_a_lesson_does_not_lift_the_file_rule():
 
 def test_the_page_shows_the_lesson_and_the_select_opens_another():
     app.settings_from_query("lesson=swim")
-    box, rc = solara.render(app.Page(), handle_error=False)
+    box, rc = render_page()
     assert app.live.value.scenario == lesson("swim").scenario
     (card,) = lesson_cards(rc)
     text = text_of(card)

@@ -18,3 +18,16 @@ def render_page():
         assert time.monotonic() < deadline, "the first run was not built within 60 s"
         time.sleep(0.01)
     return box, rc
+
+
+def reset_page_state() -> None:
+    """Module-level reactive variables hold one value per session; start each test anew."""
+    from dashboards import lessons
+
+    app.settings.value = app.Scenario.from_dict(app.DEFAULT_SCENARIO).to_dict()
+    app.engine_name.value = "kernels"
+    app.live.value = None
+    app.playing.value = False
+    app.error.value = ""
+    app.loading.value = ""
+    lessons.lesson_name.value = ""

@@ -8,7 +8,7 @@ import dataclasses
 import ipyvuetify as v
 import pytest
 import solara
-from page_harness import render_page
+from page_harness import render_page, reset_page_state
 
 from dashboards import app
 from swarm import PROTOCOLS
@@ -17,13 +17,7 @@ from swarm.faults import FAULTS
 
 @pytest.fixture(autouse=True)
 def fresh_state():
-    """Module-level reactive variables hold one value per session; start each test anew."""
-    app.settings.value = app.Scenario.from_dict(app.DEFAULT_SCENARIO).to_dict()
-    app.engine_name.value = "kernels"
-    app.live.value = None
-    app.playing.value = False
-    app.error.value = ""
-    app.loading.value = ""
+    reset_page_state()
     yield
 
 

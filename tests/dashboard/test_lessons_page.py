@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipyvuetify as v
 import pytest
-from page_harness import render_page
+from page_harness import render_page, reset_page_state
 
 from dashboards import app, lessons
 from swarm.lessons import LESSONS, lesson
@@ -14,13 +14,7 @@ from swarm.lessons import LESSONS, lesson
 
 @pytest.fixture(autouse=True)
 def fresh_state():
-    app.settings.value = app.Scenario.from_dict(app.DEFAULT_SCENARIO).to_dict()
-    app.engine_name.value = "kernels"
-    app.live.value = None
-    app.playing.value = False
-    app.error.value = ""
-    app.loading.value = ""
-    lessons.lesson_name.value = ""
+    reset_page_state()
     yield
 
 

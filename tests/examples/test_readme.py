@@ -111,7 +111,7 @@ def test_the_readme_is_what_this_test_expects():
     kinds = {args[1] for args in cli_lines()}
     assert all(args[0] == "swarm" for args in cli_lines())
     assert kinds <= {"simulate", "sweep", "reproduce", "protocols", "topologies", "faults",
-                     "dashboard"}
+                     "dashboard", "lesson"}
     assert shrink_python("Scenario(nodes=100_000, seeds=20, x=1000)") == (
         "Scenario(nodes=10_000, seeds=2, x=1000)")
 

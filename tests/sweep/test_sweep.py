@@ -293,8 +293,11 @@ def test_plot_draws_the_aggregated_means(tmp_path):
                          theory=lambda x, loss: 10 - x, theory_label="a line")
     means = aggregate(frame, metrics=["rounds_to_full"],
                       by=["protocol.fanout", "faults.loss.rate"])
-    data_lines = [line for line in ax.get_lines() if line.get_linestyle() == "-"]
+    # data lines carry a marker (series_style); theory curves have none (THEORY)
+    data_lines = [line for line in ax.get_lines() if line.get_marker() not in (None, "None")]
     assert len(data_lines) == 2 and len(ax.get_lines()) == 4
+    assert data_lines[0].get_linestyle() != data_lines[1].get_linestyle()
+    assert data_lines[0].get_color() != data_lines[1].get_color()
     for line, loss in zip(data_lines, (0.0, 0.3), strict=True):
         want = means[means["faults.loss.rate"] == loss].sort_values("protocol.fanout")["mean"]
         assert list(line.get_ydata()) == list(want)

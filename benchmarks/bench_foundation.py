@@ -112,8 +112,8 @@ def _warm_up(path: str, topology: str) -> None:
     import swarm
 
     if path == "mesa":
+        from swarm.registry import TOPOLOGIES
         from swarm.rng import stream
-        from swarm.topology import TOPOLOGIES
 
         graph = TOPOLOGIES["regular"](d=DEGREE).build(1000, stream(SEED, "topology"))
         _, model_cls = _mesa_model_classes()
@@ -131,8 +131,8 @@ def measure(cfg: dict[str, Any]) -> dict[str, Any]:
     import swarm
     from swarm.engine import Engine
     from swarm.model import SwarmModel
+    from swarm.registry import TOPOLOGIES
     from swarm.rng import stream
-    from swarm.topology import TOPOLOGIES
 
     _warm_up(path, topology)
     gc.collect()

@@ -28,8 +28,9 @@ ROWS = [
 
 
 def worker(name: str, params: dict, n: int) -> dict:
+    from swarm.registry import TOPOLOGIES
     from swarm.rng import stream
-    from swarm.topology import TOPOLOGIES, build_topology
+    from swarm.topology import build_topology
 
     spec = TOPOLOGIES[name](**params)
     build_topology(spec, 1000, stream(0, "topology"))  # warm the JIT cache

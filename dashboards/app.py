@@ -23,12 +23,11 @@ from dashboards.controls import ParamInput, ParamsControls
 from dashboards.lessons import LessonPicker, LessonText, lesson_settings
 from dashboards.palette import colours_for, legend_for
 from dashboards.session import LiveRun
-from swarm.config import Scenario, describe_param, parse_value
+from swarm.config import Scenario
 from swarm.errors import ConfigError
-from swarm.faults import FAULTS
 from swarm.model import ENGINES
-from swarm.protocols import PROTOCOLS
-from swarm.topology import TOPOLOGIES
+from swarm.params import describe_param, parse_value
+from swarm.registry import FAULTS, PROTOCOLS, TOPOLOGIES
 
 VIEW_SIZE = 640
 #: edges are drawn when there are at most this many (a picture, not a hairball)
@@ -89,7 +88,7 @@ def refuse_server_files(updates: Mapping[str, Any]) -> None:
     (``topology.path``), or a choice of a protocol, topology or fault that reads one
     (``topology=edgelist``), also inside a ``timeline``. Checked before any Scenario is
     built, since building one already looks at the file."""
-    from swarm.faults import parse_timeline
+    from swarm.timeline import parse_timeline
 
     for key, value in updates.items():
         parts = key.split(".")

@@ -1,4 +1,4 @@
-"""Controls made from parameter metadata: every field declared with ``swarm.config.param``
+"""Controls made from parameter metadata: every field declared with ``swarm.params.param``
 gets an input (a choice -> a select, a bool -> a checkbox, a number in [0, 1] -> a slider,
 other numbers -> a number box, optional fields -> a text box where empty means automatic),
 labelled with its name and units, its help as the hint. A new protocol, topology or fault
@@ -12,7 +12,7 @@ from typing import Any
 
 import solara
 
-from swarm.config import describe_param, parse_value
+from swarm.params import describe_param, parse_value
 
 __all__ = ["field_specs", "ParamInput", "ParamsControls"]
 

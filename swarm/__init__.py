@@ -14,14 +14,25 @@ Submodules that the core does not need (``swarm.analysis``, ``swarm.plot``, ``sw
 
 from __future__ import annotations
 
-from swarm.config import Params, ProtocolParams, Scenario, TopologyParams
+from swarm.agents import NodeAgent
+from swarm.config import Scenario
 from swarm.errors import ConfigError, SwarmError
-from swarm.model import NodeAgent, SwarmModel
-from swarm.protocols import PROTOCOLS
+from swarm.faults.base import Fault, FaultParams
+from swarm.model import SwarmModel
+from swarm.params import Params, ProtocolParams, TopologyParams, param
+from swarm.protocols.base import Protocol
 from swarm.protocols.spreading import PullParams, PushParams, PushPullParams
+from swarm.registry import (
+    FAULTS,
+    PROTOCOLS,
+    TOPOLOGIES,
+    register_fault,
+    register_protocol,
+    register_topology,
+)
 from swarm.run import Run, read_run, simulate
 from swarm.sweep import read_sweep, sweep
-from swarm.topology import TOPOLOGIES, Topology, from_edges, from_networkx
+from swarm.topology import Topology, from_edges, from_networkx
 
 __all__ = [
     "Scenario",
@@ -43,6 +54,14 @@ __all__ = [
     "from_edges",
     "PROTOCOLS",
     "TOPOLOGIES",
+    "FAULTS",
+    "register_protocol",
+    "register_fault",
+    "register_topology",
+    "Protocol",
+    "Fault",
+    "FaultParams",
+    "param",
     "ConfigError",
     "SwarmError",
 ]

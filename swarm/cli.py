@@ -27,8 +27,9 @@ import click
 import numpy as np
 import pandas as pd
 
-from swarm.config import Scenario, describe_param, parse_value
+from swarm.config import Scenario
 from swarm.errors import ConfigError, SwarmError, did_you_mean
+from swarm.params import describe_param, parse_value
 
 __all__ = ["main", "experiment_parser"]
 
@@ -345,7 +346,7 @@ def _describe_registry(kind: str, registry: dict[str, Any]) -> None:
 @main.command()
 def protocols() -> None:
     """List the protocols and their parameters, with ranges and help."""
-    from swarm.protocols import PROTOCOLS
+    from swarm.registry import PROTOCOLS
 
     _describe_registry("protocol", {name: p.Params for name, p in PROTOCOLS.items()})
 
@@ -572,7 +573,7 @@ def reproduce(name: str | None, args: tuple[str, ...]) -> None:
 @main.command()
 def faults() -> None:
     """List the faults and their parameters, with ranges and help."""
-    from swarm.faults import FAULTS
+    from swarm.registry import FAULTS
 
     _describe_registry("faults.<label>", {name: f.Params for name, f in FAULTS.items()})
     click.echo("\nA timeline entry: [START[-END]:] KIND [key=value ...], e.g. "
@@ -657,7 +658,7 @@ def dashboard(port: int, host: str) -> None:
 @main.command()
 def topologies() -> None:
     """List the topologies and their parameters, with ranges and help."""
-    from swarm.topology import TOPOLOGIES
+    from swarm.registry import TOPOLOGIES
 
     _describe_registry("topology", dict(TOPOLOGIES))
 

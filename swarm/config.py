@@ -1,8 +1,7 @@
-"""Scenarios and parameters: frozen dataclasses, validated on construction.
+"""Scenarios: everything that defines a run, a frozen dataclass validated on construction.
 
-A parameter is declared once, as a dataclass field made by :func:`param`; its metadata
-(``min``, ``max``, ``choices``, ``help``, ``units``) is the single source for validation, the
-command line's help, the dashboard's controls and the docs.
+The Scenario names its protocol, topology and faults; their parameters are declared in the
+layers below (``swarm.params``) and looked up by name in ``swarm.registry``, plugins included.
 
 A :class:`Scenario` round-trips through a flat dict with dotted keys::
 
@@ -14,25 +13,18 @@ which is also what TOML files (``[protocol]`` tables, flattened) and ``--set key
 from __future__ import annotations
 
 import dataclasses
-import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from swarm.errors import ConfigError, did_you_mean, format_bytes
+from swarm.params import Params, check_value
+from swarm.registry import PROTOCOLS, topology_params
+from swarm.timeline import from_flat, normalise, parse_timeline, to_flat
 
-__all__ = [
-    "param",
-    "Params",
-    "ProtocolParams",
-    "TopologyParams",
-    "Scenario",
-    "parse_value",
-    "describe_param",
-    "read_toml",
-]
+__all__ = ["Scenario", "read_toml", "flatten_tables", "MAX_NODES"]
 
 MAX_NODES = 2**31 - 1  # node ids are int32 in messages and topologies
 #: bytes of state every node has whatever the protocol: SwarmState's ``live`` (bool) and
@@ -40,192 +32,10 @@ MAX_NODES = 2**31 - 1  # node ids are int32 in messages and topologies
 CORE_BYTES_PER_NODE = 2
 
 
-def param(
-    default: Any,
-    *,
-    help: str,
-    min: float | None = None,
-    max: float | None = None,
-    choices: tuple[Any, ...] | None = None,
-    units: str | None = None,
-    optional: bool = False,
-) -> Any:
-    """A dataclass field with the metadata every front end reads.
-
-    ``optional=True`` allows ``None`` (meaning "choose automatically", documented in ``help``).
-    The type is the type of ``default`` (``int``, ``float``, ``bool`` or ``str``); for an
-    optional field whose default is ``None``, pass the type through ``choices`` or a bound.
-    """
-    kind: type
-    if default is None:
-        kind = float if isinstance(min, float) or isinstance(max, float) else int
-        if choices:
-            kind = type(choices[0])
-    else:
-        kind = type(default)
-    meta = {
-        "help": help,
-        "min": min,
-        "max": max,
-        "choices": choices,
-        "units": units,
-        "optional": optional or default is None,
-        "type": kind,
-    }
-    return field(default=default, metadata=meta)
-
-
-def _allowed(meta: Mapping[str, Any]) -> str:
-    kind = meta["type"]
-    if meta["choices"]:
-        text = "one of " + ", ".join(repr(c) for c in meta["choices"])
-    elif kind is bool:
-        text = "true or false"
-    else:
-        noun = "an integer" if kind is int else ("a number" if kind is float else "a string")
-        lo, hi = meta["min"], meta["max"]
-        if lo is not None and hi is not None:
-            text = f"{noun} in {lo}..{hi}"
-        elif lo is not None:
-            text = f"{noun} >= {lo}"
-        elif hi is not None:
-            text = f"{noun} <= {hi}"
-        else:
-            text = noun
-    if meta["optional"]:
-        text += " (or none for automatic)"
-    return "must be " + text
-
-
-def check_value(name: str, value: Any, meta: Mapping[str, Any]) -> Any:
-    """Validate (and normalise int -> float) one value against its field metadata."""
-    kind = meta["type"]
-    if value is None:
-        if meta["optional"]:
-            return None
-        raise ConfigError(name, value, _allowed(meta))
-    if kind is bool:
-        ok = isinstance(value, bool)
-    elif kind is int:
-        ok = isinstance(value, (int, *_np_int())) and not isinstance(value, bool)
-        if ok:
-            value = int(value)
-    elif kind is float:
-        numeric = (int, float, *_np_int(), *_np_float())
-        ok = isinstance(value, numeric) and not isinstance(value, bool)
-        if ok:
-            value = float(value)
-            ok = math.isfinite(value)
-    else:
-        if kind is str and isinstance(value, (int, *_np_int())) and not isinstance(value, bool):
-            value = str(value)  # a text field given a number: its digits ('ids=5' is '5')
-        ok = isinstance(value, kind)
-    if not ok:
-        raise ConfigError(name, value, _allowed(meta))
-    if meta["choices"] and value not in meta["choices"]:
-        raise ConfigError(name, value, _allowed(meta)
-                          + did_you_mean(value, [c for c in meta["choices"] if isinstance(c, str)]))
-    if meta["min"] is not None and value < meta["min"]:
-        raise ConfigError(name, value, _allowed(meta))
-    if meta["max"] is not None and value > meta["max"]:
-        raise ConfigError(name, value, _allowed(meta))
-    return value
-
-
-def _np_int() -> tuple[type, ...]:
-    import numpy as np
-
-    return (np.integer,)
-
-
-def _np_float() -> tuple[type, ...]:
-    import numpy as np
-
-    return (np.floating,)
-
-
-class Params:
-    """Base of every parameter dataclass (protocols, topologies, later faults).
-
-    Subclasses are ``@dataclass(frozen=True, slots=True, kw_only=True)``, set ``name`` (the
-    registry name) and ``kind`` (the dotted prefix, e.g. ``"protocol"``), and declare their
-    fields with :func:`param`. Validation of each field runs here; constraints that depend on
-    the number of nodes go in :meth:`check`, which the Scenario calls.
-    """
-
-    __slots__ = ()
-    name: ClassVar[str] = ""
-    kind: ClassVar[str] = ""
-    summary: ClassVar[str] = ""
-
-    def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = check_value(f"{self.prefix()}.{f.name}", getattr(self, f.name), f.metadata)
-            object.__setattr__(self, f.name, value)
-
-    def prefix(self) -> str:
-        """The dotted prefix of this object's fields in error messages and flat dicts."""
-        return self.kind
-
-    def check(self, nodes: int) -> None:
-        """Constraints that depend on the number of nodes; raise ConfigError."""
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {self.kind: self.name}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            out[f"{self.kind}.{f.name}"] = getattr(self, f.name)
-        return out
-
-    @classmethod
-    def field_names(cls) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-
-
-class ProtocolParams(Params):
-    __slots__ = ()
-    kind: ClassVar[str] = "protocol"
-
-
-class TopologyParams(Params):
-    __slots__ = ()
-    kind: ClassVar[str] = "topology"
-
-
-def describe_param(f: dataclasses.Field) -> dict[str, Any]:
-    """Field metadata as a plain dict (for CLI listings, docs and the dashboard)."""
-    meta = dict(f.metadata)
-    return {
-        "name": f.name,
-        "default": f.default,
-        "type": meta["type"].__name__,
-        "min": meta["min"],
-        "max": meta["max"],
-        "choices": meta["choices"],
-        "units": meta["units"],
-        "optional": meta["optional"],
-        "help": meta["help"],
-    }
-
-
-def parse_value(text: str) -> Any:
-    """Parse a command-line value with TOML's scalar syntax; a bare word stays a string."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        low = text.strip().lower()
-        if low in ("none", "null", "auto"):
-            return None
-        return text
-
-
 def _registry(kind: str) -> Mapping[str, type[Params]]:
     if kind == "protocol":
-        from swarm.protocols import PROTOCOLS
-
         return {name: proto.Params for name, proto in PROTOCOLS.items()}
-    from swarm.topology import TOPOLOGIES, Given
-
-    return {**TOPOLOGIES, Given.name: Given}  # a given graph's record reads back too
+    return topology_params()
 
 
 def _resolve(kind: str, value: Any, options: Mapping[str, Any] | None = None) -> Params:
@@ -287,7 +97,7 @@ class Scenario:
     takes fault parameters (``[LossParams(rate=0.1), PartitionParams(start=10, end=40)]``),
     ``(label, params)`` pairs, a ``{label: params}`` dict or a timeline string
     (``"10-40: partition groups=2; 20: crash fraction=0.05"``, see
-    ``swarm.faults.parse_timeline``); it is kept as a tuple of ``(label, params)``.
+    ``swarm.timeline.parse_timeline``); it is kept as a tuple of ``(label, params)``.
     """
 
     nodes: int = field(default=1000, metadata=_TOP_LEVEL["nodes"])
@@ -299,8 +109,6 @@ class Scenario:
     largest_component: bool = field(default=False, metadata=_TOP_LEVEL["largest_component"])
 
     def __post_init__(self) -> None:
-        from swarm.faults import normalise
-
         nodes = self.nodes
         if isinstance(nodes, int) and not isinstance(nodes, bool) and nodes > MAX_NODES:
             raise ConfigError("nodes", nodes, f"must be an integer in 1..{MAX_NODES}: node ids "
@@ -316,7 +124,7 @@ class Scenario:
         self.protocol.check(self.nodes)
         object.__setattr__(self, "faults", normalise(self.faults, self.nodes))
         for _, params in self.faults:
-            params.check_protocol(self.protocol)
+            params.check_protocol(self.protocol, PROTOCOLS)
 
     # -- flat dict ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -327,16 +135,12 @@ class Scenario:
         out["seed"] = self.seed
         out["max_rounds"] = self.max_rounds
         out["largest_component"] = self.largest_component
-        from swarm.faults import to_flat
-
         out.update(to_flat(self.faults))
         return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
         """Build from a flat dict with dotted keys. Unknown keys are an error."""
-        from swarm.faults import from_flat, parse_timeline
-
         if not isinstance(data, Mapping):
             raise ConfigError("scenario", type(data).__name__, "must be a dict of dotted keys, "
                               "e.g. {'nodes': 1000, 'protocol.fanout': 2}")

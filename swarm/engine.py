@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from typing import Protocol as TypingProtocol
 
@@ -32,17 +32,17 @@ import pandas as pd
 
 from swarm.config import Scenario
 from swarm.errors import ConfigError, format_bytes
-from swarm.faults import EventLog, FaultParams, FaultSet
+from swarm.faults.base import EventLog, Fault, FaultParams
 from swarm.kernels.metrics import largest_live_component
 from swarm.messages import Messages
 from swarm.metrics import message_summary
-from swarm.protocols import PROTOCOLS
+from swarm.registry import FAULTS, PROTOCOLS
 from swarm.rng import Streams
 from swarm.state import SwarmState
 from swarm.topology import Given, Topology, build_topology, given_params
 from swarm.transport import COUNTER_NAMES, Counters, Transport
 
-__all__ = ["Engine", "Driver", "bytes_per_node", "check_memory"]
+__all__ = ["Engine", "Driver", "FaultSet", "bytes_per_node", "check_memory"]
 
 #: above this many nodes an Engine first checks that the run's arrays fit in memory
 MEMORY_CHECK_NODES = 2**22
@@ -317,3 +317,70 @@ def check_memory(scenario: Scenario) -> None:
             f"needs at least {format_bytes(need)} for the arrays of {scenario.protocol.name} "
             f"on {scenario.topology.name} ({per_node:.0f} bytes per node); this machine has "
             f"{format_bytes(have)}: fewer nodes, or a smaller view / topology degree")
+
+
+class FaultSet:
+    """The faults of one run, wired to the transport and the engine."""
+
+    def __init__(self, pairs: Iterable[tuple[str, FaultParams]], topology: Any,
+                 streams: Any) -> None:
+        self.topology, self.streams = topology, streams
+        self.faults: list[Fault] = []
+        self.message_faults: list[Fault] = []
+        self.log = EventLog()
+        for label, params in pairs:
+            self.add(label, params)
+
+    def add(self, label: str, params: FaultParams) -> Fault:
+        """Wire one more fault (at the start, or while the run goes on). Faults act in label
+        order, as ``Scenario.faults`` lists them, so a run that gained a fault half-way is the
+        run of the scenario that lists it from the start."""
+        fault = FAULTS[params.name](label, params, self.topology, self.streams[f"fault.{label}"])
+        self.faults.append(fault)
+        self.faults.sort(key=lambda f: f.label)
+        # message-level faults (those with a transform) act in ``transform_order``, which
+        # decides the cause a drop is counted under; ties in label order (the sort is stable)
+        self.message_faults = sorted(
+            (f for f in self.faults if type(f).transform is not Fault.transform),
+            key=lambda f: f.transform_order)
+        return fault
+
+    def remove(self, label: str) -> None:
+        """Unwire a fault (one that has not acted yet: ``Engine.end_fault``)."""
+        fault = self.get(label)
+        self.faults.remove(fault)
+        if fault in self.message_faults:
+            self.message_faults.remove(fault)
+
+    def get(self, label: str) -> Fault:
+        for fault in self.faults:
+            if fault.label == label:
+                return fault
+        raise ConfigError("fault", label, "no fault has this label; labels: "
+                          + (", ".join(f.label for f in self.faults) or "none"))
+
+    def __bool__(self) -> bool:
+        return bool(self.faults)
+
+    def perturb(self, state: SwarmState, t: int, protocol: Any) -> None:
+        for fault in self.faults:
+            fault.perturb(state, t, protocol, self.log)
+
+    def transform(self, msgs: Messages, state: SwarmState, t: int, counters: Any) -> Messages:
+        for fault in self.message_faults:
+            msgs = fault.transform(msgs, state, t, counters)
+        return msgs
+
+    def arrivals(self, t: int) -> list[Messages]:
+        """Batches delayed from earlier rounds that arrive in round ``t``."""
+        return [m for f in self.faults for m in f.arrivals(t)]
+
+    def pending(self, t: int) -> bool:
+        return any(f.pending(t) for f in self.faults if not f.params.is_zero())
+
+    def groups(self, t: int) -> np.ndarray | None:
+        for fault in self.faults:
+            g = fault.groups(t)
+            if g is not None:
+                return g
+        return None

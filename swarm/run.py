@@ -11,7 +11,7 @@ import pandas as pd
 
 from swarm.config import Scenario
 from swarm.errors import ConfigError
-from swarm.faults import EventLog
+from swarm.faults.base import EventLog
 from swarm.state import SwarmState
 from swarm.store import read_frame, run_id, versions, write_frame
 from swarm.topology import Topology

@@ -60,8 +60,9 @@ from typing import Any
 
 import pandas as pd
 
-from swarm.config import Scenario, check_value
+from swarm.config import Scenario
 from swarm.errors import ConfigError, SwarmError
+from swarm.params import check_value
 from swarm.rng import replicate_seeds
 from swarm.store import run_id, versions
 from swarm.sweepstore import SweepStore, read_sweep, sweep_metadata

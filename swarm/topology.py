@@ -4,10 +4,10 @@ A :class:`Topology` is an undirected graph on nodes ``0..n-1`` stored as symmetr
 (``indptr`` int64, ``indices`` int32; each row sorted, no self-loops, no repeated edges), or,
 for the complete graph, as nothing at all (``complete=True``): that is how 10^7 nodes fit.
 
-Each generator is a frozen params dataclass in :data:`TOPOLOGIES` (declared once with
-:func:`swarm.config.param`) whose :meth:`build` draws from the run's ``topology`` stream and
-calls a kernel in :mod:`swarm.kernels.topology`. Every edge list, whatever its source, goes
-through :func:`from_edges`, the one CSR builder.
+Each generator is a frozen params dataclass (declared once with :func:`swarm.params.param`,
+registered by name in ``swarm.registry.TOPOLOGIES``) whose :meth:`build` draws from the run's
+``topology`` stream and calls a kernel in :mod:`swarm.kernels.topology`. Every edge list,
+whatever its source, goes through :func:`from_edges`, the one CSR builder.
 
 Registry names: ``complete``, ``k-out``, ``regular``, ``erdos-renyi``, ``watts-strogatz``,
 ``barabasi-albert``, ``ring``, ``grid``, ``torus``, ``geometric``, ``edgelist``.
@@ -25,13 +25,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import TopologyParams, param
 from swarm.errors import ConfigError
 from swarm.kernels import topology as kernels
+from swarm.params import TopologyParams, param
 
 __all__ = [
     "Topology",
-    "TOPOLOGIES",
     "MAX_EDGES",
     "build_topology",
     "from_networkx",
@@ -739,7 +738,8 @@ class Given(TopologyParams):
     """A graph given to the run (``simulate(..., topology=graph)``), not generated: what the
     scenario of such a run records in place of the generator it did not use. It cannot be
     built again from the scenario (it holds no edges); pass the graph again, and its hash
-    must match. Not in :data:`TOPOLOGIES` (nothing to choose), but a scenario reads it."""
+    must match. Not in ``swarm.registry.TOPOLOGIES`` (nothing to choose), but a scenario
+    reads it."""
 
     name: ClassVar[str] = "given"
     summary: ClassVar[str] = "a graph passed to the run; recorded by name, edges and hash"
@@ -768,15 +768,6 @@ def given_params(topology: Topology) -> TopologyParams:
     if topology.complete:
         return Complete()
     return Given(source=topology.name, edges=topology.n_edges, sha256=topology.sha256())
-
-
-TOPOLOGIES: dict[str, type[TopologyParams]] = {
-    cls.name: cls
-    for cls in (
-        Complete, KOut, Regular, ErdosRenyi, WattsStrogatz, BarabasiAlbert,
-        Ring, Grid, Torus, Geometric, EdgeList,
-    )
-}
 
 
 def build_topology(params: TopologyParams, n: int, rng: np.random.Generator) -> Topology:

@@ -1,14 +1,15 @@
 """The fault contract — and how to add a fault.
 
-A fault is one file in ``swarm/faults/`` and one line in ``FAULTS``
-(``swarm/faults/__init__.py``). The contract tests then check, with no new test code, that the
+A fault is one file in ``swarm/faults/`` and one line in ``_BUILTIN_FAULTS``
+(``swarm/registry.py``); one from outside the package registers by entry point or
+``swarm.register_fault``. The contract tests then check, with no new test code, that the
 fault at zero strength gives a run bit-identical to no fault.
 
 A fault file holds:
 
 1. **Params**: a ``@dataclass(frozen=True, slots=True, kw_only=True)`` subclass of
    :class:`FaultParams` (which brings the window ``start`` / ``end``) with ``name`` set to the
-   registry name; fields declared with :func:`swarm.config.param`. ``is_zero()`` says when the
+   registry name; fields declared with :func:`swarm.params.param`. ``is_zero()`` says when the
    fault has no effect at all (loss rate 0, one partition group, ...).
 2. **The fault**: a :class:`Fault` subclass. Node-level faults override ``perturb`` (called at
    the start of every round, before any node sends: crash, recover, churn); message-level
@@ -26,15 +27,16 @@ Rules that keep runs reproducible and comparable:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import Params, param
 from swarm.errors import ConfigError
 from swarm.layout import layout
 from swarm.messages import Messages
+from swarm.params import Params, param
 from swarm.rng import UniformBuffer
 from swarm.state import SwarmState
 from swarm.topology import Topology
@@ -75,9 +77,10 @@ class FaultParams(Params):
         """True when the fault cannot change anything (its zero strength)."""
         return False
 
-    def check_protocol(self, protocol: Any) -> None:
-        """Refuse a protocol this fault cannot act on (``protocol``: its params); called when
-        the scenario is built."""
+    def check_protocol(self, protocol: Any, protocols: Mapping[str, Any]) -> None:
+        """Refuse a protocol this fault cannot act on (``protocol``: its params; ``protocols``:
+        every protocol class by name, to suggest others); called when the scenario is
+        built."""
 
     def active(self, t: int) -> bool:
         return self.start <= t and (self.end is None or t <= self.end)
@@ -188,6 +191,10 @@ class Fault:
     Params: ClassVar[type[FaultParams]]
     #: counter that this fault's drops go to, e.g. "dropped_loss"
     drop_counter: ClassVar[str | None] = None
+    #: where a message-level fault (one that overrides ``transform``) acts among the others
+    #: in a round, lowest first: partition 10, loss 20, latency 30; the order decides the
+    #: cause a drop is counted under (a message cut by a partition is never lost as well)
+    transform_order: ClassVar[int] = 50
 
     def __init__(
         self, label: str, params: FaultParams, topology: Topology, rng: np.random.Generator
@@ -209,6 +216,11 @@ class Fault:
     def transform(self, msgs: Messages, state: SwarmState, t: int, counters: Any) -> Messages:
         """Message-level change to a batch sent in round ``t``; return what goes on."""
         return msgs
+
+    def arrivals(self, t: int) -> list[Messages]:
+        """Batches this fault held back in earlier rounds that arrive in round ``t``
+        (delays); the engine delivers them with round ``t``'s messages."""
+        return []
 
     def pending(self, t: int) -> bool:
         """True if this fault will still change the state after round ``t``."""

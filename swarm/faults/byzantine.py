@@ -22,22 +22,21 @@ honest again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import param
 from swarm.errors import ConfigError
 from swarm.faults.base import EventLog, Fault, SelectionParams, choose_nodes
+from swarm.kernels.byzantine import ACCUSE, BEHAVIOURS, CENSOR, EQUIVOCATE, FORGE
+from swarm.params import param
 from swarm.state import SwarmState
 
 __all__ = ["ByzantineParams", "Byzantine", "BEHAVIOURS", "FORGE", "EQUIVOCATE", "CENSOR",
            "ACCUSE", "behaviour_code", "mark"]
 
-BEHAVIOURS = ("forge", "equivocate", "censor", "accuse")
-#: the codes in ``state.byzantine`` (0: honest)
-FORGE, EQUIVOCATE, CENSOR, ACCUSE = 1, 2, 3, 4
 
 
 def behaviour_code(name: str) -> int:
@@ -68,14 +67,12 @@ class ByzantineParams(SelectionParams):
              "(failure detection)",
     )
 
-    def check_protocol(self, protocol: Any) -> None:
+    def check_protocol(self, protocol: Any, protocols: Mapping[str, Any]) -> None:
         if self.is_zero():
             return
-        from swarm.protocols import PROTOCOLS
-
-        cls = PROTOCOLS[protocol.name]
+        cls = protocols[protocol.name]
         if self.behaviour not in cls.byzantine_behaviours:
-            able = sorted(name for name, p in PROTOCOLS.items()
+            able = sorted(name for name, p in protocols.items()
                           if self.behaviour in p.byzantine_behaviours)
             raise ConfigError(
                 f"{self.prefix()}.behaviour", self.behaviour,

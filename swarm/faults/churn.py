@@ -22,10 +22,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import param
 from swarm.errors import ConfigError
 from swarm.faults.base import EventLog, Fault, FaultParams
 from swarm.faults.crash import set_live
+from swarm.params import param
 from swarm.state import SwarmState
 
 __all__ = ["ChurnParams", "Churn", "draw_durations"]

@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import param
 from swarm.faults.base import EventLog, Fault, SelectionParams, choose_nodes
+from swarm.params import param
 from swarm.state import SwarmState
 
 __all__ = ["CrashParams", "Crash", "set_live"]

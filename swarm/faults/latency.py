@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import param
 from swarm.faults.base import Fault, FaultParams
 from swarm.kernels.faults import (
     DELAY_CONSTANT,
@@ -26,6 +25,7 @@ from swarm.kernels.faults import (
     split_by_delay,
 )
 from swarm.messages import MessageBuffer, Messages
+from swarm.params import param
 from swarm.state import SwarmState
 
 __all__ = ["LatencyParams", "Latency", "delay_args"]
@@ -68,6 +68,7 @@ def delay_args(dist: str, rounds: float) -> tuple[int, float, float]:
 
 class Latency(Fault):
     Params = LatencyParams
+    transform_order = 30
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from swarm.config import param
 from swarm.faults.base import Fault, FaultParams
 from swarm.kernels.faults import keep_unlost
 from swarm.messages import Messages
+from swarm.params import param
 from swarm.state import SwarmState
 
 __all__ = ["LossParams", "Loss"]
@@ -30,6 +30,7 @@ class LossParams(FaultParams):
 
 class Loss(Fault):
     Params = LossParams
+    transform_order = 20
     drop_counter = "dropped_loss"
 
     def transform(self, msgs: Messages, state: SwarmState, t: int, counters: Any) -> Messages:

@@ -18,12 +18,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import param
 from swarm.errors import ConfigError
 from swarm.faults.base import EventLog, Fault, FaultParams, parse_coordinates, parse_id_ranges
 from swarm.kernels.faults import keep_uncut
 from swarm.layout import layout
 from swarm.messages import Messages
+from swarm.params import param
 from swarm.state import SwarmState
 from swarm.topology import Topology
 
@@ -114,6 +114,7 @@ def group_ids(p: PartitionParams, topology: Topology, rng: np.random.Generator |
 
 class Partition(Fault):
     Params = PartitionParams
+    transform_order = 10
     drop_counter = "dropped_partition"
 
     def __init__(self, *args: Any) -> None:

@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from swarm.faults.byzantine import CENSOR, EQUIVOCATE, FORGE
 from swarm.kernels.antientropy import PULL, PUSH, REPLY
+from swarm.kernels.byzantine import CENSOR, EQUIVOCATE, FORGE
 
 # message kinds (uint8), shared with anti-entropy's codes
 REQUEST = PULL  # averaging: the caller's value to the callee, which answers (no update flag)

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from swarm.faults.byzantine import CENSOR, EQUIVOCATE, FORGE
 from swarm.kernels.antientropy import PULL, REPLY
+from swarm.kernels.byzantine import CENSOR, EQUIVOCATE, FORGE
 
 ASK = PULL  # a request for the callee's opinion
 TELL = REPLY  # the callee's opinion at the start of the round

@@ -1,30 +1,5 @@
-"""The protocol registry: a new protocol is one file here plus one line below."""
+"""The protocols: one file each; ``base.py`` holds the contract and how to add one.
 
-from __future__ import annotations
-
-from swarm.protocols.aggregation import Averaging, PushSum
-from swarm.protocols.agreement import Majority, Voter
-from swarm.protocols.antientropy import AntiEntropy
-from swarm.protocols.base import Protocol
-from swarm.protocols.heartbeat import Heartbeat
-from swarm.protocols.register import Register
-from swarm.protocols.rumor import Rumor
-from swarm.protocols.spreading import Pull, Push, PushPull
-from swarm.protocols.swim import Swim
-
-__all__ = ["PROTOCOLS", "Protocol"]
-
-PROTOCOLS: dict[str, type[Protocol]] = {
-    "push": Push,
-    "pull": Pull,
-    "push-pull": PushPull,
-    "rumor": Rumor,
-    "anti-entropy": AntiEntropy,
-    "averaging": Averaging,
-    "push-sum": PushSum,
-    "majority": Majority,
-    "voter": Voter,
-    "swim": Swim,
-    "heartbeat": Heartbeat,
-    "register": Register,
-}
+The registry of names (built-in and plugin) is ``swarm.registry.PROTOCOLS``. This package's
+``__init__`` imports nothing, so loading one protocol loads only what it needs.
+"""

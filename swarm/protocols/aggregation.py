@@ -43,13 +43,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import ProtocolParams, param
+from swarm.agents import NodeAgent
 from swarm.errors import ConfigError
-from swarm.faults.byzantine import CENSOR, EQUIVOCATE, FORGE
 from swarm.kernels import aggregation as k
+from swarm.kernels.byzantine import CENSOR, EQUIVOCATE, FORGE
 from swarm.messages import Messages
 from swarm.metrics import first_round_at_most
-from swarm.model import NodeAgent
+from swarm.params import ProtocolParams, param
 from swarm.protocols.base import BYZANTINE_STREAM, Protocol
 from swarm.protocols.calls import answers, call_neighbours
 from swarm.state import SwarmState

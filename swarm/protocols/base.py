@@ -1,17 +1,18 @@
 """The protocol contract — and how to add a protocol.
 
-A protocol is one file in ``swarm/protocols/`` and one line in ``PROTOCOLS``
-(``swarm/protocols/__init__.py``). The contract tests then check it with no new test code:
+A protocol is one file in ``swarm/protocols/`` and one line in ``_BUILTIN_PROTOCOLS``
+(``swarm/registry.py``); one from outside the package registers by entry point or
+``swarm.register_protocol`` (see ``swarm.registry``). The contract tests then check it with no new test code:
 same seed -> same run, agent path == kernel path, n = 1 and n = 2, dtypes kept.
 
 A protocol file holds three things:
 
 1. **Params**: a ``@dataclass(frozen=True, slots=True, kw_only=True)`` subclass of
-   :class:`swarm.config.ProtocolParams` with ``name`` set to the registry name and every field
-   declared with :func:`swarm.config.param` (min, max, help). Constraints that depend on the
+   :class:`swarm.params.ProtocolParams` with ``name`` set to the registry name and every field
+   declared with :func:`swarm.params.param` (min, max, help). Constraints that depend on the
    number of nodes go in ``check(nodes)``.
 
-2. **The agent rule**: a :class:`swarm.model.NodeAgent` subclass, plain Python, one node at a
+2. **The agent rule**: a :class:`swarm.agents.NodeAgent` subclass, plain Python, one node at a
    time — the readable specification, and where a new protocol is written first.
    ``on_round(t)`` is called for every live node in node order at the start of round ``t``
    and sends with ``self.send(dst, kind, update)``; ``on_message(src, kind, update)`` is
@@ -48,9 +49,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import ProtocolParams, param
 from swarm.errors import ConfigError
 from swarm.messages import MessageBuffer, Messages
+from swarm.params import ProtocolParams, param
 from swarm.rng import Streams, UniformBuffer
 from swarm.state import SwarmState
 from swarm.topology import Topology
@@ -81,7 +82,7 @@ class Protocol:
 
     name: ClassVar[str] = ""
     Params: ClassVar[type[ProtocolParams]]
-    Agent: ClassVar[type]  # a swarm.model.NodeAgent subclass
+    Agent: ClassVar[type]  # a swarm.agents.NodeAgent subclass
     max_phases: ClassVar[int] = 2
     #: True for a protocol that acts on the *absence* of messages within a round (SWIM's
     #: probe timeouts): the engine then runs every phase up to ``max_phases`` and calls

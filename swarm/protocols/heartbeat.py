@@ -35,11 +35,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import ProtocolParams, param
+from swarm.agents import NodeAgent
 from swarm.errors import ConfigError
 from swarm.kernels import heartbeat as k
 from swarm.messages import Messages
-from swarm.model import NodeAgent
+from swarm.params import ProtocolParams, param
 from swarm.protocols.base import Protocol, check_fanout, fanout_param
 from swarm.protocols.calls import call_neighbours
 from swarm.protocols.membership import (

@@ -69,9 +69,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from swarm.config import param
 from swarm.errors import ConfigError
 from swarm.kernels.views import count_trackers
+from swarm.params import param
 from swarm.state import SwarmState
 from swarm.topology import Topology
 

@@ -39,11 +39,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import ProtocolParams, param
+from swarm.agents import NodeAgent
 from swarm.kernels import register as k
 from swarm.messages import Messages
 from swarm.metrics import coverage_summary
-from swarm.model import NodeAgent
+from swarm.params import ProtocolParams, param
 from swarm.protocols.base import Protocol, check_fanout, fanout_param
 from swarm.protocols.calls import answers, call_neighbours
 from swarm.state import SwarmState

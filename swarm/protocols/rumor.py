@@ -41,11 +41,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import param
+from swarm.agents import NodeAgent
 from swarm.kernels import rumor as k
 from swarm.messages import Messages
 from swarm.metrics import coverage_summary
-from swarm.model import NodeAgent
+from swarm.params import param
 from swarm.protocols.base import Protocol
 from swarm.protocols.spreading import SpreadingParams
 from swarm.state import SwarmState

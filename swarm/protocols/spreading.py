@@ -30,14 +30,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import ProtocolParams, param
+from swarm.agents import NodeAgent
 from swarm.errors import ConfigError
 from swarm.kernels import spreading as k
 from swarm.kernels.metrics import count_flag_live
 from swarm.kernels.spreading import BZ_CENSOR, BZ_EQUIVOCATE, BZ_FORGE
 from swarm.messages import Messages
 from swarm.metrics import coverage_summary, defence_summary
-from swarm.model import NodeAgent
+from swarm.params import ProtocolParams, param
 from swarm.protocols.base import Protocol, check_fanout, fanout_param
 from swarm.state import SwarmState
 from swarm.theory import mean_field_trajectory

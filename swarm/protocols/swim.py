@@ -43,12 +43,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from swarm.config import ProtocolParams, param
+from swarm.agents import NodeAgent, distinct_ranks
 from swarm.errors import ConfigError
-from swarm.faults.byzantine import ACCUSE
 from swarm.kernels import swim as k
+from swarm.kernels.byzantine import ACCUSE
 from swarm.messages import Messages
-from swarm.model import NodeAgent, distinct_ranks
+from swarm.params import ProtocolParams, param
 from swarm.protocols.base import Protocol
 from swarm.protocols.membership import (
     Episodes,

@@ -11,7 +11,7 @@ import pytest
 
 import swarm
 from swarm import PROTOCOLS, Scenario
-from swarm.faults import FAULTS
+from swarm.registry import FAULTS
 
 FAULT_NAMES = sorted(FAULTS)
 PROTOCOL_NAMES = sorted(PROTOCOLS)

@@ -12,7 +12,7 @@ from page_harness import render_page, reset_page_state
 
 from dashboards import app
 from swarm import PROTOCOLS
-from swarm.faults import FAULTS
+from swarm.registry import FAULTS
 
 
 @pytest.fixture(autouse=True)

@@ -23,8 +23,7 @@ import dashboards
 from dashboards import app
 from swarm import PROTOCOLS
 from swarm.errors import ConfigError
-from swarm.faults import FAULTS
-from swarm.topology import TOPOLOGIES
+from swarm.registry import FAULTS, TOPOLOGIES
 
 SECRET = "swarm-secret-7f3a9c1e-do-not-show"
 DEFAULTS = app.Scenario.from_dict(app.DEFAULT_SCENARIO).to_dict()

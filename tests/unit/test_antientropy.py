@@ -22,9 +22,10 @@ from swarm.faults.latency import LatencyParams
 from swarm.kernels import antientropy as k
 from swarm.model import SwarmModel
 from swarm.protocols.antientropy import WRITES_STREAM, merge_into_next
+from swarm.registry import TOPOLOGIES
 from swarm.rng import Streams
 from swarm.state import SwarmState
-from swarm.topology import TOPOLOGIES, Topology, from_edges
+from swarm.topology import Topology, from_edges
 
 MODES = ("push", "pull", "push-pull")
 CALL_KIND = {"push": k.PUSH, "pull": k.PULL, "push-pull": k.PUSH_PULL}

@@ -28,7 +28,7 @@ def test_the_api_reference_builds_and_has_the_key_pages(tmp_path):
         assert f'id="{anchor}"' in top, anchor
     assert "Run one scenario to the end" in top  # simulate's docstring, rendered
     for page, anchor in [("swarm/config.html", "Scenario"), ("swarm/lessons.html", "lesson"),
-                         ("swarm/faults.html", "parse_timeline"),
+                         ("swarm/timeline.html", "parse_timeline"),
                          ("swarm/theory.html", "pittel_push_rounds"),
                          ("swarm/protocols/base.html", "Protocol"),
                          ("dashboards/session.html", "LiveRun")]:

@@ -9,7 +9,6 @@ import pytest
 import swarm
 from swarm import ConfigError, Scenario
 from swarm.engine import Engine
-from swarm.faults import parse_timeline
 from swarm.faults.churn import draw_durations
 from swarm.faults.crash import CrashParams
 from swarm.faults.latency import delay_args
@@ -17,7 +16,9 @@ from swarm.faults.loss import LossParams
 from swarm.faults.partition import PartitionParams, group_ids
 from swarm.kernels.faults import draw_delays
 from swarm.kernels.metrics import largest_live_component
-from swarm.topology import TOPOLOGIES, Topology
+from swarm.registry import TOPOLOGIES
+from swarm.timeline import parse_timeline
+from swarm.topology import Topology
 
 
 def test_timeline_text_with_heal_and_recover():

@@ -22,8 +22,9 @@ from swarm.faults.crash import CrashParams
 from swarm.kernels import rumor as k
 from swarm.model import SwarmModel
 from swarm.protocols.rumor import rumor_summary
+from swarm.registry import TOPOLOGIES
 from swarm.theory import rumor_chain_length
-from swarm.topology import TOPOLOGIES, Topology, from_edges
+from swarm.topology import Topology, from_edges
 
 S, INF, R = k.SUSCEPTIBLE, k.INFECTIVE, k.REMOVED
 VARIANTS = [(mode, feedback, stop) for mode in ("push", "pull", "push-pull")

@@ -41,7 +41,7 @@ def kernel_send(informed, live, topo, fanout, push, pull, rng):
 def small_topologies():
     yield from_edges(7, np.array([0, 0, 1, 2, 3, 4, 5]), np.array([1, 2, 2, 3, 4, 5, 6]),
                      name="chain")
-    from swarm.topology import TOPOLOGIES
+    from swarm.registry import TOPOLOGIES
 
     yield TOPOLOGIES["complete"]().build(9, np.random.default_rng(0))
 
@@ -147,7 +147,7 @@ def test_ack_kernels_match_reference():
     pend_dst[1, 1] = 2
     pend_due[1, 1] = 2
     pend_tries[1, 1] = 2          # out of retries (max 2): forgotten, not resent
-    topo = __import__("swarm").topology.TOPOLOGIES["complete"]().build(n, None)
+    topo = __import__("swarm").TOPOLOGIES["complete"]().build(n, None)
     t, retry, max_retries = 4, 3, 2
     resends = k.count_resends(pend_dst, pend_due, pend_tries, live, t, max_retries)
     assert resends == 1

@@ -15,13 +15,13 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from swarm.config import TopologyParams
 from swarm.errors import ConfigError
 from swarm.kernels import topology as kernels
+from swarm.params import TopologyParams
+from swarm.registry import TOPOLOGIES
 from swarm.rng import stream
 from swarm.topology import (
     MAX_EDGES,
-    TOPOLOGIES,
     BarabasiAlbert,
     Complete,
     EdgeList,

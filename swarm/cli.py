@@ -323,9 +323,14 @@ def _run_with_progress(run_simulation: Any, scenario: Scenario, engine: str) -> 
             state["bar"].close()
 
 
-def _describe_registry(kind: str, registry: dict[str, Any]) -> None:
-    for name, params_cls in registry.items():
-        click.echo(f"{name}: {params_cls.summary}")
+def _describe_registry(kind: str, registry: Any, params_of: Any = None) -> None:
+    """Every entry of a ``swarm.registry`` registry with its parameters; a plugin's line says
+    where it came from."""
+    for name, entry in registry.items():
+        params_cls = entry if params_of is None else params_of(entry)
+        source = registry.source(name)
+        origin = "" if source == "built-in" else f"  [plugin: {source}]"
+        click.echo(f"{name}: {params_cls.summary}{origin}")
         fields = dataclasses.fields(params_cls)
         if not fields:
             click.echo("    (no parameters)")
@@ -348,7 +353,7 @@ def protocols() -> None:
     """List the protocols and their parameters, with ranges and help."""
     from swarm.registry import PROTOCOLS
 
-    _describe_registry("protocol", {name: p.Params for name, p in PROTOCOLS.items()})
+    _describe_registry("protocol", PROTOCOLS, lambda p: p.Params)
 
 
 @main.command("sweep")
@@ -575,7 +580,7 @@ def faults() -> None:
     """List the faults and their parameters, with ranges and help."""
     from swarm.registry import FAULTS
 
-    _describe_registry("faults.<label>", {name: f.Params for name, f in FAULTS.items()})
+    _describe_registry("faults.<label>", FAULTS, lambda f: f.Params)
     click.echo("\nA timeline entry: [START[-END]:] KIND [key=value ...], e.g. "
                "'10-40: partition groups=2'; '40: heal' and '40: recover' close the last open "
                "partition or crash.")
@@ -660,7 +665,7 @@ def topologies() -> None:
     """List the topologies and their parameters, with ranges and help."""
     from swarm.registry import TOPOLOGIES
 
-    _describe_registry("topology", dict(TOPOLOGIES))
+    _describe_registry("topology", TOPOLOGIES)
 
 
 if __name__ == "__main__":  # pragma: no cover

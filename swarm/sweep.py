@@ -63,6 +63,7 @@ import pandas as pd
 from swarm.config import Scenario
 from swarm.errors import ConfigError, SwarmError
 from swarm.params import check_value
+from swarm.registry import shipped
 from swarm.rng import replicate_seeds
 from swarm.store import run_id, versions
 from swarm.sweepstore import SweepStore, read_sweep, sweep_metadata
@@ -182,10 +183,16 @@ def summary_metrics(base: Scenario | Mapping[str, Any], *,
 # ----------------------------------------------------------------------- running a batch
 
 
-def run_batch(tasks: list[dict[str, Any]], keep_rounds: bool) -> tuple[list[dict], list]:
+def run_batch(tasks: list[dict[str, Any]], keep_rounds: bool,
+              plugins: list[tuple[str, str, Any]] = ()) -> tuple[list[dict], list]:
     """Run a batch of tasks (on a worker or in-process): one summary row each, and the round
-    frames when asked. A run that raises becomes a row with status "error"."""
+    frames when asked. A run that raises becomes a row with status "error". ``plugins``: the
+    components the sweeping process registered in code (``swarm.registry.shipped``), which a
+    worker registers before it runs anything (entry points it loads itself)."""
+    from swarm.registry import install
     from swarm.run import simulate
+
+    install(plugins)
 
     rows, rounds = [], []
     for task in tasks:
@@ -210,10 +217,13 @@ def run_batch(tasks: list[dict[str, Any]], keep_rounds: bool) -> tuple[list[dict
 _WARM: set[str] = set()  # protocols whose kernels this process has loaded
 
 
-def _warm_up(protocols: list[str]) -> None:
+def _warm_up(protocols: list[str], plugins: list[tuple[str, str, Any]] = ()) -> None:
     """Load the Numba cache in this process: a tiny run of each protocol the sweep uses that
     this process has not run yet (a worker's later sweeps pay only the round trip)."""
+    from swarm.registry import install
     from swarm.run import simulate
+
+    install(plugins)
 
     for name in protocols:
         if name not in _WARM:
@@ -313,6 +323,7 @@ def local_cluster(n_workers: int | None = None, *, tries: int = START_TRIES) -> 
 
 
 def _warm_up_workers(client: Any, protocols: list[str], workers: int,
+                     plugins: list[tuple[str, str, Any]] = (),
                      tries: int = START_TRIES) -> None:
     """``_warm_up`` on every worker; retried (after waiting for the workers to be back) when
     a worker dies during it, at most ``tries`` times, then one clear error."""
@@ -320,7 +331,7 @@ def _warm_up_workers(client: Any, protocols: list[str], workers: int,
     for _ in range(max(1, tries)):
         try:
             client.wait_for_workers(workers, timeout=120)
-            client.run(_warm_up, protocols)
+            client.run(_warm_up, protocols, plugins)
             return
         except Exception as exc:  # a worker died (or did not come back) while warming up
             last = exc
@@ -523,9 +534,11 @@ def sweep(
                 workers = max(1, len(client.scheduler_info().get("workers", {})))
                 if cluster is not None:
                     workers = len(cluster.workers)
+                plugins = shipped()  # registered in code here: the workers need them too
                 _warm_up_workers(client, sorted({t["scenario"]["protocol"] for t in todo}),
-                                 workers)
-                futures = [client.submit(run_batch, batch, rounds, retries=3, pure=False)
+                                 workers, plugins)
+                futures = [client.submit(run_batch, batch, rounds, plugins, retries=3,
+                                         pure=False)
                            for batch in _batches(todo, workers, batch_size)]
                 for future in as_completed(futures):
                     rows, frames = future.result()

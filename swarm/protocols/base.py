@@ -2,8 +2,9 @@
 
 A protocol is one file in ``swarm/protocols/`` and one line in ``_BUILTIN_PROTOCOLS``
 (``swarm/registry.py``); one from outside the package registers by entry point or
-``swarm.register_protocol`` (see ``swarm.registry``). The contract tests then check it with no new test code:
-same seed -> same run, agent path == kernel path, n = 1 and n = 2, dtypes kept.
+``swarm.register_protocol`` (see ``swarm.registry``). The contract tests then check it with
+no new test code: same seed -> same run, agent path == kernel path, n = 1 and n = 2, dtypes
+kept.
 
 A protocol file holds three things:
 

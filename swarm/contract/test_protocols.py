@@ -1,4 +1,5 @@
-"""Contract tests over every registered protocol: no new test code for a new protocol.
+"""Contract tests over every registered protocol: no new test code for a new protocol (see
+``swarm.contract`` for running them on a plugin).
 
 They assume nothing about what a protocol computes — only the contract of
 ``swarm/protocols/base.py``: same seed same run, the agent path equals the kernel path (frames,

@@ -86,6 +86,10 @@ def _check_params(owner: str, cls: Any, base: type[Params], name: str) -> list[s
                        "@dataclass(frozen=True, slots=True, kw_only=True)")
     elif not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
         missing.append(f"{owner} is not frozen (@dataclass(frozen=True, ...))")
+    if dataclasses.is_dataclass(cls) and "name" in {f.name for f in dataclasses.fields(cls)}:
+        return missing + [f"{owner}.name is a dataclass field: declare it as "
+                          "`name: ClassVar[str] = ...` with ClassVar imported at the top of its "
+                          "module (from typing import ClassVar)"]
     if getattr(cls, "name", "") != name:
         missing.append(f"{owner}.name is {getattr(cls, 'name', '')!r}, not the registry name "
                        f"{name!r}")
@@ -222,6 +226,16 @@ class Registry(Mapping[str, Any]):
         self._entries[name] = cls
         self._sources[name] = source
         return cls
+
+    def unregister(self, name: str) -> None:
+        """Remove a name registered in code (a notebook's experiment); built-in and entry point
+        names stay."""
+        self._load()
+        if self._sources.get(name) != "registered in code":
+            raise ConfigError(f"{self.kind} plugin", name, "was not registered in code ("
+                              + self._sources.get(name, "no such name") + "); only those can "
+                              "be unregistered")
+        del self._entries[name], self._sources[name]
 
     def _load(self) -> None:
         if self._loaded:

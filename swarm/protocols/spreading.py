@@ -571,7 +571,8 @@ class Spreading(Protocol):
         if not self.topology.complete or self.params.fanout != 1 or self.ack or nodes < 2 \
                 or self.params.defended() or self.guarded:
             return None
-        return 1.0 - mean_field_trajectory(self.name, nodes, rounds)
+        mode = "push-pull" if self.push and self.pull else ("push" if self.push else "pull")
+        return 1.0 - mean_field_trajectory(mode, nodes, rounds)
 
 
 class Push(Spreading):

@@ -4,14 +4,19 @@ from the parameter metadata of every registered protocol, and the buttons drive 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
+from typing import ClassVar
 
 import ipyvuetify as v
 import pytest
 import solara
 from page_harness import render_page, reset_page_state
 
+import swarm
 from dashboards import app
 from swarm import PROTOCOLS
+from swarm.params import param
+from swarm.protocols.spreading import Push, PushParams
 from swarm.registry import FAULTS
 
 
@@ -106,3 +111,29 @@ def test_the_protocol_metric_select_shows_the_charted_metric_on_first_load():
     select.v_model = "suspects"
     assert app.metric_choice.value == "suspects"
     assert rc.find(v.Select, label="protocol metric").widget.v_model == "suspects"
+
+
+def test_a_protocol_registered_in_code_gets_controls_and_runs_on_the_page():
+    """A plugin is in the protocol select, its parameters have controls, and the page runs it
+    (the example package's entry-point plugin is covered by the parametrized tests above)."""
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class LoudParams(PushParams):
+        name: ClassVar[str] = "loud-push"
+        volume: int = param(3, min=1, max=9, help="how loud (a test plugin's own parameter)")
+
+    class Loud(Push):
+        name = "loud-push"
+        Params = LoudParams
+
+    swarm.register_protocol(Loud)
+    try:
+        app.set_setting("protocol", "loud-push")
+        box, rc = render_page()
+        protocol_select = rc.find(v.Select, label="protocol").widget
+        assert "loud-push" in protocol_select.items and protocol_select.v_model == "loud-push"
+        assert "volume" in labels(rc)
+        rc.find(v.Btn, children=["Step"]).widget.click()
+        run = app.live.value
+        assert run.scenario.protocol.name == "loud-push" and run.round == 1
+    finally:
+        PROTOCOLS.unregister("loud-push")

@@ -182,6 +182,28 @@ def test_a_fault_that_breaks_the_contract_is_told_what_is_missing(clean_registri
         swarm.register_fault(Busy)
 
 
+def test_a_name_field_instead_of_a_class_variable_is_explained(clean_registries):
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Fielded(PushParams):
+        name: str = "fielded"  # a dataclass field, not ClassVar[str]
+
+    class Uses(Push):
+        name = "fielded"
+        Params = Fielded
+
+    with pytest.raises(ConfigError, match=r"Uses.Params.name is a dataclass field: declare it as "
+                       r"`name: ClassVar\[str\] = ...`"):
+        swarm.register_protocol(Uses)
+
+
+def test_only_a_name_registered_in_code_can_be_unregistered(clean_registries):
+    swarm.register_protocol(Echo)
+    PROTOCOLS.unregister("echo")
+    assert "echo" not in PROTOCOLS
+    with pytest.raises(ConfigError, match=r"was not registered in code \(built-in\)"):
+        PROTOCOLS.unregister("push")
+
+
 def test_install_replaces_what_a_worker_held_from_an_earlier_sweep(clean_registries):
     swarm.register_protocol(Echo)
     newer = type("Echo", (Echo,), {})

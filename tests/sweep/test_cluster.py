@@ -74,12 +74,12 @@ def test_a_worker_killed_while_warming_up_is_retried(tmp_path, monkeypatch):
     real = sweep_module._warm_up
     marker = str(tmp_path / "killed-in-warm-up")
 
-    def warm_up_that_dies_once(protocols):
+    def warm_up_that_dies_once(protocols, plugins=()):
         if not os.path.exists(marker):
             with open(marker, "w") as f:
                 f.write(str(os.getpid()))
             os.kill(os.getpid(), signal.SIGKILL)
-        real(protocols)
+        real(protocols, plugins)
 
     monkeypatch.setattr(sweep_module, "_warm_up", warm_up_that_dies_once)
     monkeypatch.setattr(os, "cpu_count", lambda: 1)

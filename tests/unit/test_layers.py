@@ -165,3 +165,12 @@ def test_the_checker_sees_a_cycle_and_an_upward_import():
     assert "swarm.registry" in imports("swarm.config", PACKAGE / "config.py", known)
     # swarm.agents names swarm.model under TYPE_CHECKING only
     assert "swarm.model" not in imports("swarm.agents", PACKAGE / "agents.py", known)
+
+
+if __name__ == "__main__":  # the table for a reader: python tests/unit/test_layers.py
+    table, g = layers(), graph()
+    for rank, (name, _) in enumerate(table):
+        members = sorted(m for m in g if layer_of(m, table) == rank)
+        print(f"{rank + 1}. {name:11s} {len(members):2d} modules: {', '.join(members)}")
+    found = cycles(g)
+    print("import cycles:", "; ".join(" <-> ".join(c) for c in found) if found else "none")

@@ -214,6 +214,13 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
     draws) except those it holds dead; then, in a reconnect round, a SYNC to a uniformly
     chosen tracked member it holds dead. Returns the number of messages. (The peer of rank q
     sits in column q of a partial view, in column = its id in a full one.)"""
+    # Kept as one loop (issue 14): the same steps as helper functions made it 4.5-12x slower
+    # (numba kept a reference count per array argument per node; benchmarks in the commit).
+    # Steps per live node, in order:
+    #   1. probe (lines 233-261): a new cycle draws its stride and offset (two doubles); the
+    #      cycle's next peer not held dead gets a PING (none left: the period is skipped);
+    #   2. gossip (lines 262-275): GOSSIP to min(gossip_nodes, d) random peers not held dead;
+    #   3. sync (lines 276-299): in a reconnect round, a SYNC to a random member held dead.
     n = live.shape[0]
     chosen = np.empty(max(gossip_nodes, 1), np.int64)
     scratch = np.empty(max(gossip_nodes, 1), np.int64)
@@ -223,14 +230,14 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
         if not live[i]:
             continue
         d = degree(pindptr, pcomplete, n, i)
-        if d > 0 and not (lifeguard and t < next_probe[i]):
+        if d > 0 and not (lifeguard and t < next_probe[i]):  # 1. probe
             s = probe_pos[i]
             if s == 0:
                 probe_a[i] = stride(u[pos], d)
                 b = int(u[pos + 1] * d)
                 probe_b[i] = b if b < d else d - 1
                 pos += 2
-            a = np.int64(probe_a[i])
+            a = np.int64(probe_a[i])  # the cycle's next peer not held dead
             b = np.int64(probe_b[i])
             target = -1
             tc = -1
@@ -252,7 +259,7 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
                 update[m] = snap_count[i] > 0 or (lifeguard and view[i, tc] == SUSPECT)
                 sent[i] += 1
                 m += 1
-        if gossip_nodes and snap_count[i] > 0:
+        if gossip_nodes and snap_count[i] > 0:  # 2. gossip
             c = gossip_nodes if gossip_nodes < d else d
             choose_partners(u, pos, d, c, chosen, scratch)
             pos += c
@@ -266,7 +273,7 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
                 update[m] = True
                 sent[i] += 1
                 m += 1
-        if reconnect:
+        if reconnect:  # 3. sync
             cols = tracked_columns(pindptr, partial, n, i)
             dead = 0
             for c in range(cols):
@@ -312,6 +319,17 @@ def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm
     PING_FWD -> ACK_FWD; ACK_FWD -> the helper relays ACK_RELAY to the first prober recorded
     for that target and not yet relayed; ACK_RELAY -> acked; SYNC -> SYNC_REPLY.
     ``rec_used[0]`` counts the relay records (rec_* arrays sized by the caller)."""
+    # Kept as one loop (issue 14): its steps as helper functions made it 1.1-59x slower
+    # (numba kept a reference count per array argument per message; benchmarks in the
+    # commit). Steps per message, in order:
+    #   1. piggyback (lines 340-369): a SYNC / SYNC_REPLY hands over the sender's alive
+    #      members (1a), any other message the sender's snapshot (1b), then with Lifeguard a
+    #      PING / PING_FWD the buddy suspicion (1c); then ``useful``;
+    #   2. the answer (lines 370-409), in the kind's own phase only: PING -> ACK, ACK ->
+    #      acked, PING_REQ -> a relay record and a PING_FWD, PING_FWD -> ACK_FWD, ACK_FWD ->
+    #      ACK_RELAY to the first prober not yet relayed to, ACK_RELAY -> acked, SYNC ->
+    #      SYNC_REPLY;
+    #   3. the reply (lines 410-419).
     nm = src.shape[0]
     r = 0
     for e in range(nm):
@@ -319,7 +337,7 @@ def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm
         d = dst[e]
         k = kind[e]
         changed = False
-        if k == SYNC or k == SYNC_REPLY:
+        if k == SYNC or k == SYNC_REPLY:  # 1a. piggyback: the sender's alive members
             for c in range(width):  # the sender's columns in order (own entry included)
                 mm = member_at(pindptr, pindices, partial, width, s, c)
                 if mm < 0:
@@ -333,14 +351,14 @@ def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm
                                 n_pending, health, pindptr, pindices, partial, width, d, mm,
                                 heard, inc[s, c], t, limit, lifeguard, health_max, tally):
                     changed = True
-        else:
+        else:  # 1b. piggyback: the sender's snapshot
             for q in range(snap_count[s]):
                 if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
                                 n_pending, health, pindptr, pindices, partial, width, d,
                                 snap_member[s, q], snap_status[s, q], snap_inc[s, q], t, limit,
                                 lifeguard, health_max, tally):
                     changed = True
-            if lifeguard and (k == PING or k == PING_FWD):
+            if lifeguard and (k == PING or k == PING_FWD):  # 1c. buddy suspicion
                 cs = slot_of(pindptr, pindices, partial, width, s, d)
                 if cs >= 0 and view[s, cs] == SUSPECT:
                     if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
@@ -351,7 +369,7 @@ def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm
         useful[e] = changed and update[e]
         if KIND_PHASE[k] != phase:
             continue
-        reply = -1
+        reply = -1  # 2. the answer, in the kind's own phase
         to = s
         if k == PING:
             reply = ACK
@@ -389,7 +407,7 @@ def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm
                 acked[d] = True
         elif k == SYNC:
             reply = SYNC_REPLY
-        if reply >= 0:
+        if reply >= 0:  # 3. the reply
             out_src[r] = d
             out_dst[r] = to
             out_kind[r] = reply
@@ -592,34 +610,16 @@ def suspicion_timeout(c, t_min, t_max, k_expected):
     return value if value > t_min else t_min
 
 
-@njit(cache=True)
-def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pending, health,
-                next_probe, probe_target, acked, sent, snap_member, snap_status, snap_inc,
-                snap_count, t, limit, t_min, t_max, k_expected,
-                lifeguard, health_max, tally, probed, next_check, byzantine, pindptr, pindices,
-                partial, width):
-    """End of round t (both paths):
+# The three passes of swim_commit. Inline: as separate (called) functions swim_commit
+# measured 2-4% slower at 10^5 nodes under loss (issue 14), inline within noise.
 
-    1. transmissions: each snapshot entry still current loses one transmission per message
-       its node sent this round (an entry at 0 is no longer piggybacked);
-    2. probes: a probe with no ack (direct or relayed) by the end of the period makes the
-       prober suspect its target if it held it ALIVE (Lifeguard: health + 1; an ack: - 1;
-       the next probe comes 1 + health periods later);
-    3. suspicion timeouts: a SUSPECT entry older than the timeout (t_min periods; Lifeguard:
-       from t_max down to t_min with confirmations) becomes DEAD and is queued; counted in
-       T_DECLARATIONS / T_FALSE_POS only in an honest row (``byzantine[i] == 0``: an
-       accuser's own accusations time out in its view too, and are not honest timeouts).
 
-    ``probed`` is scratch (the members probed this period, counted in T_PROBED). (When a
-    down member is first detected / held dead is recorded by the caller from ``counts``,
-    ``Episodes.record_detected``.) ``next_check[i]`` is a lower bound of
-    the first round in which one of row i's suspicions can time out (its oldest suspicion's
-    start + ceil(t_min): every timeout is at least t_min, and a suspicion started later
-    expires later); a row is scanned only from that round on, which keeps a busy row from
-    being scanned every period."""
-    n = live.shape[0]
-    probed[:] = False
-    for i in range(n):
+@njit(cache=True, inline="always")
+def spend_transmissions(view, inc, tx, n_pending, sent, snap_member, snap_status, snap_inc,
+                        snap_count, pindptr, pindices, partial, width):
+    """swim_commit, step 1: each snapshot entry still current loses one transmission per
+    message its node sent this round (an entry at 0 is no longer piggybacked)."""
+    for i in range(snap_count.shape[0]):
         c = snap_count[i]
         if c == 0 or sent[i] == 0:
             continue
@@ -632,7 +632,18 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pendin
                     n_pending[i] -= 1
                 else:
                     tx[i, j] = left
-    for i in range(n):
+
+
+@njit(cache=True, inline="always")
+def judge_probes(live, view, since, tx, confirm, n_suspect, counts, n_pending, health,
+                 next_probe, probe_target, acked, t, limit, lifeguard, health_max, tally,
+                 probed, pindptr, pindices, partial, width):
+    """swim_commit, step 2: a probe with no ack (direct or relayed) by the end of the period
+    makes the prober suspect its target if it held it ALIVE (Lifeguard: health + 1; an ack:
+    - 1; the next probe comes 1 + health periods later). Counts T_PROBES, T_PROBES_LIVE,
+    T_PROBED (``probed``: scratch), T_FAILED_LIVE, T_SUSPICIONS."""
+    probed[:] = False
+    for i in range(live.shape[0]):
         j = probe_target[i]
         if not live[i] or j < 0:
             continue
@@ -661,6 +672,18 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pendin
                 tally[T_CHANGES] += 1
         if lifeguard:
             next_probe[i] = t + 1 + health[i]
+
+
+@njit(cache=True, inline="always")
+def expire_suspicions(live, view, since, tx, confirm, n_suspect, counts, n_pending, t, limit,
+                      t_min, t_max, k_expected, lifeguard, tally, next_check, byzantine,
+                      pindptr, pindices, partial, width):
+    """swim_commit, step 3: a SUSPECT entry older than the timeout (t_min periods;
+    Lifeguard: from t_max down to t_min with confirmations) becomes DEAD and is queued;
+    counted in T_DECLARATIONS / T_FALSE_POS only in an honest row. Row i is scanned only
+    from round ``next_check[i]`` on, which this step moves to its oldest suspicion's start
+    + ceil(t_min)."""
+    n = live.shape[0]
     wait = math.ceil(t_min)
     for i in range(n):
         if not live[i] or n_suspect[i] == 0 or t < next_check[i]:
@@ -686,6 +709,43 @@ def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pendin
                     if live[j]:
                         tally[T_FALSE_POS] += 1
         next_check[i] = oldest + wait
+
+
+@njit(cache=True)
+def swim_commit(live, view, inc, since, tx, confirm, n_suspect, counts, n_pending, health,
+                next_probe, probe_target, acked, sent, snap_member, snap_status, snap_inc,
+                snap_count, t, limit, t_min, t_max, k_expected,
+                lifeguard, health_max, tally, probed, next_check, byzantine, pindptr, pindices,
+                partial, width):
+    """End of round t (both paths):
+
+    1. transmissions (``spend_transmissions``): each snapshot entry still current loses one
+       transmission per message its node sent this round (an entry at 0 is no longer
+       piggybacked);
+    2. probes (``judge_probes``): a probe with no ack (direct or relayed) by the end of the
+       period makes the prober suspect its target if it held it ALIVE (Lifeguard: health +
+       1; an ack: - 1; the next probe comes 1 + health periods later);
+    3. suspicion timeouts (``expire_suspicions``): a SUSPECT entry older than the timeout
+       (t_min periods; Lifeguard: from t_max down to t_min with confirmations) becomes DEAD
+       and is queued; counted in T_DECLARATIONS / T_FALSE_POS only in an honest row
+       (``byzantine[i] == 0``: an accuser's own accusations time out in its view too, and
+       are not honest timeouts).
+
+    ``probed`` is scratch (the members probed this period, counted in T_PROBED). (When a
+    down member is first detected / held dead is recorded by the caller from ``counts``,
+    ``Episodes.record_detected``.) ``next_check[i]`` is a lower bound of
+    the first round in which one of row i's suspicions can time out (its oldest suspicion's
+    start + ceil(t_min): every timeout is at least t_min, and a suspicion started later
+    expires later); a row is scanned only from that round on, which keeps a busy row from
+    being scanned every period."""
+    spend_transmissions(view, inc, tx, n_pending, sent, snap_member, snap_status, snap_inc,
+                        snap_count, pindptr, pindices, partial, width)
+    judge_probes(live, view, since, tx, confirm, n_suspect, counts, n_pending, health,
+                 next_probe, probe_target, acked, t, limit, lifeguard, health_max, tally,
+                 probed, pindptr, pindices, partial, width)
+    expire_suspicions(live, view, since, tx, confirm, n_suspect, counts, n_pending, t, limit,
+                      t_min, t_max, k_expected, lifeguard, tally, next_check, byzantine,
+                      pindptr, pindices, partial, width)
 
 
 @njit(cache=True)

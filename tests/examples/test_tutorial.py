@@ -4,7 +4,8 @@ installed and passes its own tests and swarm's contract tests, and the page's co
 - **Blocks == files**: a fenced block whose first line is ``# examples/<path>`` is that file
   from its first line; one whose first line is ``# examples/<path> (continued)`` is a run of
   whole lines of it (after that header). Every non-blank line of the files in ``SHOWN`` is in
-  some block, so the page shows all of them and a newcomer can write the package from it.
+  some block, so the page shows all of them and a newcomer can write the package from it;
+  and every ``.py`` or ``.toml`` file of the package is in ``SHOWN``.
 - **Installed**: ``importlib.metadata`` finds the package's entry points (``scripts/setup.sh``
   installs it: ``pip install -e examples/swarm-example-plugin``), they load this checkout's
   code, and ``swarm protocols`` / ``swarm faults`` list both names as plugins.
@@ -39,11 +40,11 @@ PLUGIN = ROOT / "examples" / "swarm-example-plugin"
 BIN = Path(sys.executable).parent
 DIST = "swarm-example-plugin"
 PROTOCOL, FAULT = "gossip1", "slow-nodes"
-#: the files the page shows in full (the others it names: tests/test_kernels.py, test_slow.py)
+#: the files the page shows in full: all of the package's code and tests
 SHOWN = ("pyproject.toml", "swarm_example/__init__.py", "swarm_example/gossip1.py",
          "swarm_example/kernels.py", "swarm_example/slow.py", "try_gossip1.py",
          "sweep_gossip1.py", "sweep_slow.py", "tests/conftest.py", "tests/test_contract.py",
-         "tests/test_theory.py")
+         "tests/test_kernels.py", "tests/test_theory.py", "tests/test_slow.py")
 HEADER = re.compile(r"# (examples/\S+)( \(continued\))?")
 
 
@@ -92,6 +93,10 @@ def test_every_tagged_block_is_its_file_verbatim_and_the_shown_files_are_shown_w
         missing = [i + 1 for i, line in enumerate(have)
                    if line.strip() and i not in covered.get(path, set())]
         assert not missing, f"docs/tutorial_protocol.md does not show lines {missing} of {path}"
+    files = {str(f.relative_to(PLUGIN)) for ext in ("py", "toml") for f in PLUGIN.rglob(f"*.{ext}")
+             if "data" not in f.parts and not any(p.endswith(".egg-info") for p in f.parts)}
+    assert files == set(SHOWN), "a file of the package that the page does not show (or SHOWN " \
+        f"names one that is gone): {sorted(files ^ set(SHOWN))}"
 
 
 def test_the_example_package_is_installed_and_swarm_lists_it():

@@ -1,6 +1,7 @@
 # Sourced by run.sh and test.sh: find Python >= 3.12, make .venv, install swarm with its
-# extras, install Solara's front-end assets (solara_assets.sh, settings in solara_env.sh).
-# Idempotent: reinstalls only when pyproject.toml changes, fetches only missing assets.
+# extras and the example plugin (examples/swarm-example-plugin), install Solara's front-end
+# assets (solara_assets.sh, settings in solara_env.sh).
+# Idempotent: reinstalls only when a pyproject.toml changes, fetches only missing assets.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
@@ -31,11 +32,16 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PY" -m venv "$VENV"
 fi
 STAMP="$VENV/.swarm-installed"
-WANT="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
+# the example plugin of docs/tutorial_protocol.md is installed too (its contract tests run in
+# tests/examples/test_tutorial.py): a change to either pyproject.toml reinstalls
+EXAMPLE="$ROOT/examples/swarm-example-plugin"
+WANT="$(cat "$ROOT/pyproject.toml" "$EXAMPLE/pyproject.toml" | sha256sum | cut -c1-16)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
     echo "setup: installing swarm and its dependencies into $VENV" >&2
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet -e "$ROOT[dev,dashboard]"
+    # after swarm: the plugin depends on it, and swarm is not taken from PyPI
+    "$VENV/bin/python" -m pip install --quiet -e "$EXAMPLE"
     echo "$WANT" >"$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"

@@ -98,7 +98,10 @@ def test_same_seed_same_run_and_different_seed_differs(name):
     pd.testing.assert_frame_equal(a.rounds, b.rounds)
     assert_same_state(a.state.arrays(), b.state.arrays())
     assert a.run_id == b.run_id != c.run_id
-    assert not a.rounds.equals(c.rounds)
+    # another seed, another run: its frame differs, or (a frame of a few counts can repeat
+    # by chance, e.g. a flood on the complete graph: 3 rows) its final state does
+    assert not a.rounds.equals(c.rounds) or any(
+        not np.array_equal(v, c.state.arrays()[k]) for k, v in a.state.arrays().items())
 
 
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)

@@ -1,8 +1,12 @@
-"""The agent path's building blocks: ``NodeAgent`` (a Mesa agent that is a view over one row
-of the array state) and ``AgentDriver``, which runs a protocol's agent rule node by node.
+"""The agent path's building blocks: ``NodeAgent`` (a view over one row of the array state)
+and ``AgentDriver``, which runs a protocol's agent rule node by node.
 
 A protocol's agent rule subclasses :class:`NodeAgent` (see ``swarm/protocols/base.py``); the
 model that owns the agents is ``swarm.model.SwarmModel``, in a layer above (docs/design.md).
+Mesa is not imported here: ``SwarmModel`` builds each protocol's agents from
+``mesa_agent_class(Agent)``, the rule with ``mesa.Agent`` mixed in, so every agent it holds is
+a Mesa agent, while loading a protocol (and ``import swarm``) loads no Mesa (which costs
+about a second: pandas, scipy and networkx come with it).
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ from __future__ import annotations
 import bisect
 from typing import TYPE_CHECKING, Any
 
-import mesa
 import numpy as np
 
 from swarm.messages import Messages
@@ -41,8 +44,11 @@ def distinct_ranks(draw: Any, d: int, k: int) -> list[int]:
     return ranks
 
 
-class NodeAgent(mesa.Agent):
-    """One node. Subclasses (one per protocol) define ``on_round`` and ``on_message``."""
+class NodeAgent:
+    """One node. Subclasses (one per protocol) define ``on_round`` and ``on_message``.
+
+    Instances are made by ``SwarmModel`` from ``mesa_agent_class(cls)`` (``cls`` with
+    ``mesa.Agent`` after it in the bases): ``super().__init__(model)`` below is Mesa's."""
 
     def __init__(self, model: SwarmModel, idx: int) -> None:
         super().__init__(model)

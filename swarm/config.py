@@ -32,10 +32,9 @@ MAX_NODES = 2**31 - 1  # node ids are int32 in messages and topologies
 CORE_BYTES_PER_NODE = 2
 
 
-def _registry(kind: str) -> Mapping[str, type[Params]]:
-    if kind == "protocol":
-        return {name: proto.Params for name, proto in PROTOCOLS.items()}
-    return topology_params()
+def _registry(kind: str) -> Mapping[str, Any]:
+    """The names a scenario's ``kind`` may take (looking one up imports only its module)."""
+    return PROTOCOLS if kind == "protocol" else topology_params()
 
 
 def _resolve(kind: str, value: Any, options: Mapping[str, Any] | None = None) -> Params:
@@ -50,7 +49,7 @@ def _resolve(kind: str, value: Any, options: Mapping[str, Any] | None = None) ->
     if not isinstance(value, str) or value not in registry:
         raise ConfigError(kind, value, "must be one of " + ", ".join(sorted(registry))
                           + did_you_mean(value, registry))
-    cls = registry[value]
+    cls = registry[value].Params if kind == "protocol" else registry[value]
     options = dict(options or {})
     known = cls.field_names()
     for key in options:

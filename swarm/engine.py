@@ -42,7 +42,10 @@ from swarm.state import SwarmState
 from swarm.topology import Given, Topology, build_topology, given_params
 from swarm.transport import COUNTER_NAMES, Counters, Transport
 
-__all__ = ["Engine", "Driver", "FaultSet", "bytes_per_node", "check_memory"]
+__all__ = ["Engine", "Driver", "FaultSet", "ENGINES", "bytes_per_node", "check_memory"]
+
+#: the two paths through one state: the Numba kernels, or every node's agent rule (Mesa)
+ENGINES = ("kernels", "agents")
 
 #: above this many nodes an Engine first checks that the run's arrays fit in memory
 MEMORY_CHECK_NODES = 2**22

@@ -1,4 +1,7 @@
-"""Mesa: ``SwarmModel(mesa.Model)`` and ``NodeAgent(mesa.Agent)``, views over one array state.
+"""Mesa: ``SwarmModel(mesa.Model)`` and its agents, views over one array state.
+
+Each agent is the protocol's agent rule (a ``swarm.agents.NodeAgent`` subclass) with
+``mesa.Agent`` mixed in (:func:`mesa_agent_class`), so Mesa loads with the model only.
 
 A ``NodeAgent`` owns no data: ``agent.idx`` is its row in ``model.state``, and protocol
 agents read and write the state's arrays (``model.state.informed[self.idx]``). With
@@ -16,6 +19,7 @@ still has one seed and swarm's named streams (see :func:`seed_from`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,14 +28,26 @@ import numpy as np
 
 from swarm.agents import AgentDriver, NodeAgent
 from swarm.config import Scenario
+from swarm.engine import ENGINES
 from swarm.errors import ConfigError
 from swarm.rng import DoubleStream
 from swarm.state import SwarmState
 from swarm.topology import Topology
 
-__all__ = ["NodeAgent", "SwarmModel", "ENGINES", "seed_from"]
+__all__ = ["NodeAgent", "SwarmModel", "ENGINES", "seed_from", "mesa_agent_class"]
 
-ENGINES = ("kernels", "agents")
+
+
+@functools.cache
+def mesa_agent_class(rule: type[NodeAgent]) -> type:
+    """The protocol's agent rule as a Mesa agent: a subclass of ``rule`` and ``mesa.Agent``
+    (same name and module), made once per rule. ``swarm.agents`` leaves Mesa out so a
+    protocol loads without it; the model is where Mesa comes in."""
+    if issubclass(rule, mesa.Agent):
+        return rule
+    return type(rule.__name__, (rule, mesa.Agent),
+                {"__module__": rule.__module__, "__qualname__": rule.__qualname__,
+                 "__doc__": rule.__doc__})
 
 
 SEED_MAX = 2**63 - 1  # the scenario's seed range is 0..SEED_MAX
@@ -159,6 +175,8 @@ class SwarmModel(mesa.Model):
         self.topology: Topology = run_engine.topology
         self.protocol: Any = run_engine.protocol
         self.outbox: list[tuple[int, int, int, bool]] = []
+        if build_agents:
+            agent_cls = mesa_agent_class(agent_cls)
         self.node_agents: list[NodeAgent] = (
             [agent_cls(self, i) for i in range(scenario.nodes)] if build_agents else []
         )

@@ -27,45 +27,56 @@ built-in one).
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping
-from importlib.metadata import entry_points
 from typing import Any
 
-from swarm import topology as _topology
 from swarm.errors import ConfigError
-from swarm.faults.base import Fault, FaultParams
-from swarm.faults.byzantine import Byzantine
-from swarm.faults.churn import Churn
-from swarm.faults.crash import Crash
-from swarm.faults.latency import Latency
-from swarm.faults.loss import Loss
-from swarm.faults.partition import Partition
 from swarm.params import Params, ProtocolParams, TopologyParams
-from swarm.protocols.aggregation import Averaging, PushSum
-from swarm.protocols.agreement import Majority, Voter
-from swarm.protocols.antientropy import AntiEntropy
-from swarm.protocols.base import Protocol
-from swarm.protocols.heartbeat import Heartbeat
-from swarm.protocols.register import Register
-from swarm.protocols.rumor import Rumor
-from swarm.protocols.spreading import Pull, Push, PushPull
-from swarm.protocols.swim import Swim
 
 __all__ = ["PROTOCOLS", "FAULTS", "TOPOLOGIES", "Registry", "register_protocol",
            "register_fault", "register_topology", "topology_params", "shipped", "install"]
 
-_BUILTIN_PROTOCOLS: tuple[type[Protocol], ...] = (
-    Push, Pull, PushPull, Rumor, AntiEntropy, Averaging, PushSum, Majority, Voter, Swim,
-    Heartbeat, Register,
-)
-_BUILTIN_FAULTS: tuple[type[Fault], ...] = (Loss, Latency, Crash, Churn, Partition, Byzantine)
-_BUILTIN_TOPOLOGIES: tuple[type[TopologyParams], ...] = (
-    _topology.Complete, _topology.KOut, _topology.Regular, _topology.ErdosRenyi,
-    _topology.WattsStrogatz, _topology.BarabasiAlbert, _topology.Ring, _topology.Grid,
-    _topology.Torus, _topology.Geometric, _topology.EdgeList,
-)
+#: the built-ins: name -> "module:attribute", imported on first use (so ``import swarm`` loads
+#: no protocol, and a run loads only its own protocol's module and kernels)
+_BUILTIN_PROTOCOLS = {
+    "push": "swarm.protocols.spreading:Push",
+    "pull": "swarm.protocols.spreading:Pull",
+    "push-pull": "swarm.protocols.spreading:PushPull",
+    "rumor": "swarm.protocols.rumor:Rumor",
+    "anti-entropy": "swarm.protocols.antientropy:AntiEntropy",
+    "averaging": "swarm.protocols.aggregation:Averaging",
+    "push-sum": "swarm.protocols.aggregation:PushSum",
+    "majority": "swarm.protocols.agreement:Majority",
+    "voter": "swarm.protocols.agreement:Voter",
+    "swim": "swarm.protocols.swim:Swim",
+    "heartbeat": "swarm.protocols.heartbeat:Heartbeat",
+    "register": "swarm.protocols.register:Register",
+}
+_BUILTIN_FAULTS = {
+    "loss": "swarm.faults.loss:Loss",
+    "latency": "swarm.faults.latency:Latency",
+    "crash": "swarm.faults.crash:Crash",
+    "churn": "swarm.faults.churn:Churn",
+    "partition": "swarm.faults.partition:Partition",
+    "byzantine": "swarm.faults.byzantine:Byzantine",
+}
+_BUILTIN_TOPOLOGIES = {
+    name: f"swarm.topology:{cls}" for name, cls in (
+        ("complete", "Complete"), ("k-out", "KOut"), ("regular", "Regular"),
+        ("erdos-renyi", "ErdosRenyi"), ("watts-strogatz", "WattsStrogatz"),
+        ("barabasi-albert", "BarabasiAlbert"), ("ring", "Ring"), ("grid", "Grid"),
+        ("torus", "Torus"), ("geometric", "Geometric"), ("edgelist", "EdgeList"),
+    )
+}
+
+
+def _load_attribute(spec: str) -> Any:
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 
@@ -107,6 +118,7 @@ def _overrides(cls: type, base: type, method: str) -> bool:
 
 def _check_protocol(name: str, cls: Any) -> list[str]:
     from swarm.agents import NodeAgent
+    from swarm.protocols.base import Protocol
 
     if not (inspect.isclass(cls) and issubclass(cls, Protocol)):
         return [f"it is not a subclass of {_qualname(Protocol)}"]
@@ -131,6 +143,8 @@ def _check_protocol(name: str, cls: Any) -> list[str]:
 
 
 def _check_fault(name: str, cls: Any) -> list[str]:
+    from swarm.faults.base import Fault, FaultParams
+
     if not (inspect.isclass(cls) and issubclass(cls, Fault)):
         return [f"it is not a subclass of {_qualname(Fault)}"]
     if "Params" not in dir(cls):
@@ -174,17 +188,21 @@ class Registry(Mapping[str, Any]):
     from: ``"built-in"``, ``"entry point <module:attr> (<distribution>)"`` or ``"registered
     in code"``."""
 
-    def __init__(self, kind: str, group: str, builtins: tuple[type, ...],
+    def __init__(self, kind: str, group: str, builtins: dict[str, str],
                  check: Callable[[str, Any], list[str]]) -> None:
         self.kind, self.group, self._check = kind, group, check
-        self._entries: dict[str, Any] = {_name_of(cls): cls for cls in builtins}
+        #: name -> class, or "module:attribute" for a built-in not imported yet
+        self._entries: dict[str, Any] = dict(builtins)
         self._sources: dict[str, str] = dict.fromkeys(self._entries, "built-in")
         self._loaded = False
 
     # Mapping
     def __getitem__(self, name: str) -> Any:
         self._load()
-        return self._entries[name]
+        entry = self._entries[name]
+        if isinstance(entry, str):  # a built-in, imported on first use
+            entry = self._entries[name] = _load_attribute(entry)
+        return entry
 
     def __iter__(self) -> Iterator[str]:
         self._load()
@@ -212,7 +230,7 @@ class Registry(Mapping[str, Any]):
             raise ConfigError(field, name, f"{_qualname(cls)} needs a name of lowercase letters, "
                               "digits and single '-' or '_' (e.g. 'my-gossip'), set as its "
                               "class attribute name")
-        held = self._entries.get(name)
+        held = self[name] if name in self._entries else None
         if held is not None and held is not cls:
             if not replace or self._sources[name] == "built-in":
                 raise ConfigError(field, name, f"is already taken by {_qualname(held)} "
@@ -241,6 +259,8 @@ class Registry(Mapping[str, Any]):
         if self._loaded:
             return
         self._loaded = True  # first: a plugin's own lookups while it loads see the built-ins
+        from importlib.metadata import entry_points
+
         for ep in sorted(entry_points(group=self.group), key=lambda e: e.name):
             where = f"entry point {ep.value} ({ep.dist.name if ep.dist else 'unknown'})"
             try:
@@ -252,7 +272,7 @@ class Registry(Mapping[str, Any]):
 
     def registered_in_code(self) -> dict[str, Any]:
         self._load()
-        return {n: c for n, c in self._entries.items() if self._sources[n] == "registered in code"}
+        return {n: self[n] for n in self._entries if self._sources[n] == "registered in code"}
 
 
 PROTOCOLS = Registry("protocol", "swarm.protocols", _BUILTIN_PROTOCOLS, _check_protocol)
@@ -283,7 +303,9 @@ def register_topology(cls: Any, name: str | None = None, *, replace: bool = Fals
 def topology_params() -> dict[str, type[TopologyParams]]:
     """What a scenario's ``topology`` may name: every generator, plus ``given`` (the record of
     a graph passed to a run, which reads back but cannot be chosen)."""
-    return {**TOPOLOGIES, _topology.Given.name: _topology.Given}
+    from swarm.topology import Given
+
+    return {**TOPOLOGIES, Given.name: Given}
 
 
 def shipped() -> list[tuple[str, str, Any]]:

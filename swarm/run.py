@@ -96,14 +96,15 @@ def simulate(
     ``run_id`` names the graph, not the unused generator. ``progress(round)`` is called per
     round.
     """
-    from swarm.engine import Engine
-    from swarm.model import ENGINES, SwarmModel
+    from swarm.engine import ENGINES, Engine
 
     if isinstance(scenario, dict):
         scenario = Scenario.from_dict(scenario)
     if engine not in ENGINES:
         raise ConfigError("engine", engine, "must be one of " + ", ".join(ENGINES))
     if engine == "agents":
+        from swarm.model import SwarmModel  # Mesa, only for the agent path
+
         run_engine = SwarmModel(scenario, engine="agents", topology=topology).engine
     else:
         run_engine = Engine(scenario, topology=topology)

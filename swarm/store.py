@@ -26,13 +26,12 @@ import subprocess
 import tempfile
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from swarm.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["run_id", "versions", "write_frame", "read_frame", "check_writable"]
 
@@ -108,6 +107,9 @@ def check_writable(path: str | Path) -> None:
 def write_frame(path: str | Path, frame: pd.DataFrame, meta: dict[str, Any]) -> Path:
     """Write ``frame`` with ``meta`` (JSON-able) as Parquet, atomically; a path that cannot
     be written is a ConfigError (see the module docstring)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     path = Path(path)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     schema_meta = dict(table.schema.metadata or {})
@@ -129,6 +131,9 @@ def read_frame(path: str | Path, field: str = "path") -> tuple[pd.DataFrame, dic
     """The frame and the metadata written by :func:`write_frame`. A file that cannot be
     read, is not Parquet (or is cut short) or was not written by swarm is a ConfigError on
     ``field`` naming the path."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
         table = pq.read_table(path)
     except OSError as exc:  # missing, a directory, unreadable

@@ -56,9 +56,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from swarm.config import Scenario
 from swarm.errors import ConfigError, SwarmError
@@ -67,6 +65,9 @@ from swarm.registry import shipped
 from swarm.rng import replicate_seeds
 from swarm.store import run_id, versions
 from swarm.sweepstore import SweepStore, read_sweep, sweep_metadata
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["sweep", "expand_grid", "read_sweep", "sweep_metadata", "local_cluster",
            "summary_metrics", "EXECUTORS"]

@@ -37,13 +37,13 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from swarm.errors import ConfigError
 from swarm.store import METADATA_KEY, unwritable, write_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 try:
     import fcntl
@@ -63,6 +63,9 @@ def _parts(folder: Path) -> list[Path]:
 def _winners(out: Path) -> tuple[pd.DataFrame, dict[str, set[str]]]:
     """Every committed row that is not superseded, and per part name the run ids whose
     winning row it holds."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
     frames = []
     for path in _parts(out):
         frame = pq.read_table(path).to_pandas()
@@ -85,6 +88,9 @@ def _winners(out: Path) -> tuple[pd.DataFrame, dict[str, set[str]]]:
 def read_sweep(out: str | Path, *, rounds: bool = False) -> pd.DataFrame | tuple:
     """Every stored run of the sweep in ``out``, once each (in plan order), and with
     ``rounds=True`` also their round frames. Reads only committed parts (no lock needed)."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
     out = Path(out)
     rows, owners = _winners(out)
     if rows.empty:
@@ -105,6 +111,8 @@ def read_sweep(out: str | Path, *, rounds: bool = False) -> pd.DataFrame | tuple
 
 def sweep_metadata(out: str | Path) -> dict[str, Any]:
     """The provenance stored with a sweep's files."""
+    import pyarrow.parquet as pq
+
     first = next(iter(_parts(Path(out))), None)
     if first is None:
         raise FileNotFoundError(f"no sweep results in {out}")
@@ -168,6 +176,8 @@ class SweepStore:
     def stored(self) -> pd.DataFrame:
         """The winning row of every stored run (columns ``run_id``, ``status``,
         ``attempt``); empty if nothing is stored."""
+        import pandas as pd
+
         rows, _ = _winners(self.out)
         if rows.empty:
             return pd.DataFrame({"run_id": [], "status": [], "attempt": []})
@@ -176,6 +186,8 @@ class SweepStore:
     def write_batch(self, rows: list[dict], rounds: list[pd.DataFrame],
                     meta: dict[str, Any]) -> None:
         """Commit one batch: its rounds part, then its summary part (the commit record)."""
+        import pandas as pd
+
         tag = hashlib.sha256(json.dumps([(r["run_id"], r.get("attempt", 1)) for r in rows])
                              .encode()).hexdigest()[:8]
         name = f"part-{rows[0]['run_id']}-{len(rows)}-{tag}.parquet"
@@ -198,6 +210,8 @@ class SweepStore:
 
     def compact(self) -> None:
         """Rewrite the parts that hold superseded rows without them (each atomically)."""
+        import pyarrow.parquet as pq
+
         _, owners = _winners(self.out)
         for path in _parts(self.out):
             table = pq.read_table(path)

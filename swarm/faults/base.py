@@ -29,17 +29,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from swarm.errors import ConfigError
-from swarm.layout import layout
 from swarm.messages import Messages
 from swarm.params import Params, param
 from swarm.rng import UniformBuffer
 from swarm.state import SwarmState
-from swarm.topology import Topology
+
+if TYPE_CHECKING:
+    from swarm.topology import Topology
 
 __all__ = ["FaultParams", "SelectionParams", "Fault", "EventLog", "choose_nodes",
            "parse_id_ranges", "parse_coordinates"]
@@ -138,6 +139,8 @@ def choose_nodes(p: SelectionParams, state: SwarmState, topology: Topology,
         return ids[state.live[ids]]
     if p.select == "region":
         x0, y0, x1, y1 = p.rectangle()
+        from swarm.layout import layout  # a region needs the layout (and the graph)
+
         xy = layout(topology)
         inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
         return np.flatnonzero(inside & state.live)

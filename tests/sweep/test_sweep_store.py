@@ -92,10 +92,10 @@ def test_a_kill_between_the_rounds_part_and_the_summary_part_leaves_no_duplicate
 
 TEMP_KILL = """
     import os, signal, sys
-    import swarm.store as store
+    import pyarrow.parquet as pq  # what swarm.store writes with
     from swarm import Scenario
     from swarm.sweep import sweep
-    real, count = store.pq.write_table, [0]
+    real, count = pq.write_table, [0]
     def write_table(table, where, **kw):  # killed with the 3rd file half-written
         count[0] += 1
         if count[0] == 3:
@@ -103,7 +103,7 @@ TEMP_KILL = """
                 f.write(b"PAR1 half a file")
             os.kill(os.getpid(), signal.SIGKILL)
         return real(table, where, **kw)
-    store.pq.write_table = write_table
+    pq.write_table = write_table
     sweep(Scenario(nodes=300, protocol="push", seed=4), grid={"protocol.fanout": [1, 2, 3]},
           seeds=4, out=sys.argv[1], executor="inprocess", batch_size=2, progress=False)
 """

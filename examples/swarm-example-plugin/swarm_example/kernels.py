@@ -10,20 +10,9 @@ neighbours of ``i`` are the ``n - 1`` other nodes.
 import numpy as np
 from numba import njit
 
-
-@njit(cache=True, inline="always")
-def degree(indptr, complete, n, i):
-    if complete:
-        return n - 1
-    return indptr[i + 1] - indptr[i]
-
-
-@njit(cache=True, inline="always")
-def neighbour(indptr, indices, complete, i, r):
-    """The neighbour of rank ``r`` of node ``i`` (ascending ids)."""
-    if complete:
-        return r if r < i else r + 1
-    return indices[indptr[i] + r]
+# swarm's own CSR helpers (a kernel may call another package's @njit functions): the degree
+# of node i, and its neighbour of rank r in ascending ids, on the implicit complete graph too
+from swarm.kernels.spreading import degree, neighbour
 
 
 @njit(cache=True)

@@ -420,6 +420,19 @@ def test_k_out_picks_are_uniform_subsets():
     assert all(abs(c - 1000) < 5 * 29 for c in counts.values())
 
 
+@pytest.mark.parametrize("n, k", [(2, 1), (3, 2), (5, 4), (40, 1), (60, 3), (3000, 7),
+                                  (20_000, 20)])
+def test_k_out_csr_equals_the_general_builder(n, k):
+    """The k-out builder (``k_out_csr``) gives exactly the arrays of ``csr_from_edges`` on
+    the same picks: sorted rows, a mutual pick merged into one edge, same dtypes."""
+    targets = kernels.k_out_targets(n, k, rng(n + k))
+    sources = np.repeat(np.arange(n, dtype=np.int32), k)
+    want_ptr, want_idx = kernels.csr_from_edges(n, sources, targets)
+    ptr, idx = kernels.k_out_csr(n, k, targets)
+    assert ptr.dtype == want_ptr.dtype and idx.dtype == want_idx.dtype
+    assert np.array_equal(ptr, want_ptr) and np.array_equal(idx, want_idx)
+
+
 def test_k_out_all_others_is_complete():
     topo = KOut(k=9).build(10, rng())
     assert (topo.degrees() == 9).all()

@@ -18,7 +18,8 @@ registers in one of two ways:
   ``register_fault`` and ``register_topology``). A sweep ships what was registered this way to
   its Dask workers with the tasks.
 
-Either way the class is checked against the contract when it registers (see ``_CHECKS``), so a
+Either way the class is checked against the contract when it registers (``_check_protocol``,
+``_check_fault``, ``_check_topology``), so a
 class that cannot work is refused with a message naming what is missing, and a name that is
 already taken is refused (``replace=True`` replaces a registration made in code, never a
 built-in one).

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from swarm.messages import Messages
-from swarm.rng import DoubleStream
+from swarm.rng import CounterStream, DoubleStream
 from swarm.state import SwarmState
 
 if TYPE_CHECKING:
@@ -83,12 +83,22 @@ class NodeAgent:
 
     def random_partners(self, k: int) -> list[int]:
         """``min(k, degree)`` distinct neighbours, uniformly at random, one double per pick
-        from the protocol stream (``distinct_ranks``)."""
+        (``distinct_ranks``): this node's counter-based draws 0, 1, ... of the round for a
+        protocol with ``counter_draws``, else the next doubles of the protocol stream."""
         d = self.degree
-        if k == 1 and d > 0:
-            r = int(self.model.draw() * d)
-            return [self.neighbour(r if r < d else d - 1)]
-        return [self.neighbour(r) for r in distinct_ranks(self.model.draw, d, k)]
+        driver = self.model.driver
+        if driver.counter_draws:
+            table = driver.draw_table(k)
+            if k == 1 and d > 0:
+                r = int(table[0][self.idx] * d)
+                return [self.neighbour(r if r < d else d - 1)]
+            draw = iter([column[self.idx] for column in table]).__next__
+        else:
+            draw = self.model.draw
+            if k == 1 and d > 0:
+                r = int(draw() * d)
+                return [self.neighbour(r if r < d else d - 1)]
+        return [self.neighbour(r) for r in distinct_ranks(draw, d, k)]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(idx={self.idx})"
@@ -100,12 +110,20 @@ class AgentDriver:
 
     def __init__(
         self, agents: list[NodeAgent], outbox: list[tuple[int, int, int, bool]],
-        draw: DoubleStream, phase_timers: bool = False,
+        draw: DoubleStream, phase_timers: bool = False, counter: CounterStream | None = None,
     ) -> None:
         self.agents = agents
         self.outbox = outbox  # NodeAgent.send appends (src, dst, kind, update) here
         self.draw = draw
         self.phase_timers = phase_timers
+        #: the protocol's counter-based draws (``Protocol.counter_draws``), or None
+        self.counter = counter
+        self.counter_draws = counter is not None
+        #: the round being sent (what ``node_draws`` keys the draws by)
+        self.t = 0
+        self._table: list[list[float]] = []
+        self._table_round = -1
+        self._table_width = 0
         #: the phase being delivered (agents of protocols with phases may read it)
         self.phase = 0
 
@@ -118,7 +136,19 @@ class AgentDriver:
         self.outbox.clear()
         return msgs
 
+    def draw_table(self, k: int) -> list[list[float]]:
+        """The counter-based draws of this round (``counter_draws`` protocols): ``[j][i]`` is
+        draw ``j`` of node ``i``, for ``j`` in ``0..k-1`` at least — the values the kernels
+        compute (``swarm.kernels.philox.uniform``), all nodes' in one call when the round's
+        first node asks."""
+        if self._table_round != self.t or self._table_width < k:
+            assert self.counter is not None
+            self._table = self.counter.table(self.t, len(self.agents), k)
+            self._table_round, self._table_width = self.t, k
+        return self._table
+
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
+        self.t = t
         self.outbox.clear()
         live = state.live.tolist()
         for agent in self.agents:

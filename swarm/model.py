@@ -180,8 +180,10 @@ class SwarmModel(mesa.Model):
         self.node_agents: list[NodeAgent] = (
             [agent_cls(self, i) for i in range(scenario.nodes)] if build_agents else []
         )
-        self.driver = AgentDriver(self.node_agents, self.outbox, self.draw,
-                                  run_engine.protocol.phase_timers)
+        protocol = run_engine.protocol
+        self.driver = AgentDriver(
+            self.node_agents, self.outbox, self.draw, protocol.phase_timers,
+            run_engine.streams.counter("protocol") if protocol.counter_draws else None)
         if engine == "agents":
             run_engine.driver = self.driver
         self.running = not run_engine.done

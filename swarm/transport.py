@@ -88,9 +88,10 @@ class Transport:
         return buf.view(total)
 
     @staticmethod
-    def count_receipt(msgs: Messages, useful: np.ndarray, counters: Counters) -> None:
+    def count_receipt(msgs: Messages, useful: np.ndarray | int, counters: Counters) -> None:
         """``useful[i]``: delivered message i informed its receiver (only update-carrying
-        messages can be useful)."""
-        n_useful = int(np.count_nonzero(useful))
+        messages can be useful); or ``useful`` is their number (a parallel kernel counts the
+        nodes it informed rather than marking the message that informed each first)."""
+        n_useful = useful if isinstance(useful, int) else int(np.count_nonzero(useful))
         counters.useful += n_useful
         counters.redundant += int(np.count_nonzero(msgs.update)) - n_useful

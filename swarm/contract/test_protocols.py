@@ -63,6 +63,34 @@ def test_agent_path_equals_kernel_path(name, topo, fanout):
 
 
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)
+def test_same_bits_on_one_thread_and_on_two(name):
+    """Parallel kernels split nodes and messages into fixed chunks (``swarm.kernels.spreading
+    .CHUNK``) and draw counter-based randomness, so the run cannot depend on the number of
+    threads: over three chunks of nodes, 1 and 2 Numba threads give the same frames and
+    arrays."""
+    import numba
+
+    from swarm.kernels.spreading import CHUNK
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("Numba has one thread here (NUMBA_NUM_THREADS)")
+    extra: dict = {"max_rounds": 8}
+    if has_param(name, "view_size"):
+        extra["protocol.view_size"] = 16
+    s = scenario(name, nodes=3 * CHUNK + 5, **extra)
+    before = numba.get_num_threads()
+    runs = []
+    try:
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            runs.append(swarm.simulate(s))
+    finally:
+        numba.set_num_threads(before)
+    pd.testing.assert_frame_equal(runs[0].rounds, runs[1].rounds)
+    assert_same_state(runs[0].state.arrays(), runs[1].state.arrays())
+
+
+@pytest.mark.parametrize("name", PROTOCOL_NAMES)
 def test_agent_rule_does_not_call_the_kernel_path(name, monkeypatch):
     """The agent path must run on the agent rule alone: with the protocol's kernel-path
     send / receive made to fail, it still runs, and still equals the kernel path."""

@@ -1,16 +1,20 @@
 """Kernels of the rumour-spreading family (push, pull, push-pull).
 
 The same rules as ``swarm.protocols.spreading.SpreadingAgent``, over arrays. Partner choices
-use one double per partner, senders in node order: the caller draws them all at once with
-``Generator.random(out=...)`` (1.6 ns a double, against ~4 ns for ``rng.random()`` inside a
-numba loop) and the kernel consumes them in order, so the agent path, which draws the same
-doubles one at a time, makes the same choices bit for bit.
+use one double per partner from the counter-based generator (``swarm.kernels.philox``): the
+j-th draw of node i in round t is a function of (key, t, i, j) alone, so the send kernel runs
+CHUNK nodes per parallel task and the agent path, which computes the same draws one node at a
+time, makes the same choices bit for bit, on any number of threads. Honest runs without
+acknowledgements deliver in parallel too (``spreading_receive_parallel``); runs with
+acknowledgements or Byzantine nodes deliver in batch order on one thread.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
+
+from swarm.kernels.philox import pair_uniforms, uniform
 
 CALL = 0  # a request: a push (update=True) or a pull request (update=False)
 REPLY = 1  # the answer to a pull request: always carries the update
@@ -63,30 +67,46 @@ def choose_partners(u, base, d, k, chosen, out_pos):
         chosen[j] = r
 
 
-@njit(cache=True)
-def spreading_count(informed, live, indptr, complete, fanout, push, pull):
-    """How many calls the send phase makes — and so how many doubles it uses: a live node
-    sends iff (push and informed) or (pull and not informed), to min(fanout, degree)
-    neighbours."""
+#: nodes (send) or messages (receive) per parallel task. Fixed, so the output of a parallel
+#: kernel does not depend on the number of threads: every task writes its own range of the
+#: batch, at an offset counted beforehand, in node (message) order.
+CHUNK = 1 << 12
+
+
+@njit(cache=True, inline="always")
+def chunk_range(c, total):
+    lo = c * CHUNK
+    hi = lo + CHUNK
+    return lo, (hi if hi < total else total)
+
+
+@njit(cache=True, parallel=True)
+def send_offsets(informed, live, indptr, complete, fanout, push, pull, t, ack, max_retries,
+                 pend_dst, pend_due, pend_tries, offsets):
+    """How many messages each CHUNK of nodes sends (its due resends, then its calls: a live
+    node calls iff (push and informed) or (pull and not informed), min(fanout, degree)
+    neighbours), as offsets: offsets[c] is where chunk c's messages start, offsets[-1] the
+    total, which is returned. ``offsets`` has one more entry than there are chunks."""
     n = informed.shape[0]
-    total = 0
-    for i in range(n):
-        if sends(live[i], informed[i], push, pull):
-            d = degree(indptr, complete, n, i)
-            total += fanout if fanout < d else d
-    return total
-
-
-@njit(cache=True)
-def count_resends(pend_dst, pend_due, pend_tries, live, t, max_retries):
-    """How many unacknowledged pushes live nodes resend at the start of round t."""
-    total = 0
-    for i in range(pend_dst.shape[0]):
-        if live[i]:
-            for s in range(pend_dst.shape[1]):
-                if pend_dst[i, s] >= 0 and pend_due[i, s] <= t and pend_tries[i, s] < max_retries:
-                    total += 1
-    return total
+    chunks = offsets.shape[0] - 1
+    slots = pend_dst.shape[1]
+    for c in prange(chunks):
+        lo, hi = chunk_range(c, n)
+        total = 0
+        for i in range(lo, hi):
+            if ack and live[i]:
+                for s in range(slots):
+                    if pend_dst[i, s] >= 0 and pend_due[i, s] <= t and \
+                            pend_tries[i, s] < max_retries:
+                        total += 1
+            if sends(live[i], informed[i], push, pull):
+                d = degree(indptr, complete, n, i)
+                total += fanout if fanout < d else d
+        offsets[c + 1] = total
+    offsets[0] = 0
+    for c in range(chunks):
+        offsets[c + 1] += offsets[c]
+    return offsets[chunks]
 
 
 @njit(cache=True, inline="always")
@@ -101,70 +121,167 @@ def track(pend_dst, pend_due, pend_tries, i, partner, due):
 
 
 @njit(cache=True)
-def spreading_send(
-    informed, live, indptr, indices, complete, fanout, push, pull, u, src, dst, kind, update,
-    t, ack, retry_after, max_retries, pend_dst, pend_due, pend_tries,
+def send_chunk(
+    lo, hi, m, calls, informed, live, indptr, indices, complete, fanout, push, pull, key0,
+    key1, src, dst, kind, update, t, ack, retry_after, max_retries, pend_dst, pend_due,
+    pend_tries,
 ):
-    """Fill the send phase's messages into src/dst/kind/update (sized by spreading_count plus
-    count_resends): senders in node order; each first resends its due unacknowledged pushes
-    (slot order; a push out of retries is forgotten), then, if it sends this round, calls
-    min(fanout, degree) distinct neighbours using the next doubles of u (one per call); a call
-    carries the update iff the sender is informed, and with ack such a push is remembered
-    until acknowledged. Returns (messages, resends)."""
+    """The messages of nodes lo..hi-1 (``calls`` of them), written from position m
+    (``spreading_send``'s task). Returns the number of resends.
+
+    Where the draws come from matters (10^6 nodes, one thread): a Philox block computed inside
+    the send loop waits for its own 10 dependent rounds (~18 ns), while a loop that does
+    nothing else vectorises (one block per pair of nodes, ~4.5 ns a node). So the draws are
+    computed first, in loops of their own — for every node of the chunk when most of them
+    send (fanout 1), else for the senders only."""
     n = informed.shape[0]
-    m = 0
     if fanout == 1 and not ack:
-        # the common case, unswitched by hand: 1.4-1.8x faster than the general loop below
-        for i in range(n):
-            if sends(live[i], informed[i], push, pull):
-                d = degree(indptr, complete, n, i)
-                if d == 0:
-                    continue
-                r = int(u[m] * d)
-                if r >= d:
-                    r = d - 1
-                src[m] = i
-                dst[m] = neighbour(indptr, indices, complete, i, r)
-                kind[m] = CALL
-                update[m] = informed[i]
-                m += 1
-        return m, 0
+        # the common case, unswitched by hand (as the serial kernel was: 1.4-1.8x faster
+        # than the general loop below): one call per sender, no slots, no list of ranks
+        if 4 * calls > hi - lo:
+            u = np.empty(hi - lo + 1, np.float64)  # lo is even: whole pairs
+            for p in range(lo >> 1, (hi + 1) >> 1):
+                a, b = pair_uniforms(key0, key1, t, p, 0, 0)
+                u[2 * p - lo] = a
+                u[2 * p + 1 - lo] = b
+            for i in range(lo, hi):
+                if sends(live[i], informed[i], push, pull):
+                    d = degree(indptr, complete, n, i)
+                    if d == 0:
+                        continue
+                    r = int(u[i - lo] * d)
+                    src[m] = i
+                    dst[m] = neighbour(indptr, indices, complete, i, r if r < d else d - 1)
+                    kind[m] = CALL
+                    update[m] = informed[i]
+                    m += 1
+        else:
+            for i in range(lo, hi):
+                if sends(live[i], informed[i], push, pull):
+                    d = degree(indptr, complete, n, i)
+                    if d == 0:
+                        continue
+                    r = int(uniform(key0, key1, t, i, 0, 0) * d)
+                    src[m] = i
+                    dst[m] = neighbour(indptr, indices, complete, i, r if r < d else d - 1)
+                    kind[m] = CALL
+                    update[m] = informed[i]
+                    m += 1
+        return 0
+    slots = pend_dst.shape[1]
+    senders = np.empty(hi - lo, np.int64)
+    ns = 0
+    for i in range(lo, hi):
+        if sends(live[i], informed[i], push, pull):
+            senders[ns] = i
+            ns += 1
+    u = np.empty(ns * fanout, np.float64)
+    for j in range(fanout):  # senders in the inner loop: that one vectorises
+        for q in range(ns):
+            u[q * fanout + j] = uniform(key0, key1, t, senders[q], j, 0)
     chosen = np.empty(fanout, np.int64)
     scratch = np.empty(fanout, np.int64)
-    drawn = 0
-    resends = 0
-    slots = pend_dst.shape[1]
-    for i in range(n):
-        if not live[i]:
+    done = 0
+    q = 0
+    for i in range(lo, hi):
+        if ack and live[i]:
+            for s in range(slots):
+                if pend_dst[i, s] >= 0 and pend_due[i, s] <= t:
+                    if pend_tries[i, s] < max_retries:
+                        src[m] = i
+                        dst[m] = pend_dst[i, s]
+                        kind[m] = CALL
+                        update[m] = True
+                        m += 1
+                        done += 1
+                        pend_tries[i, s] += 1
+                        pend_due[i, s] = t + retry_after
+                    else:
+                        pend_dst[i, s] = -1
+        if q == ns or senders[q] != i:
             continue
-        for s in range(slots):
-            if pend_dst[i, s] >= 0 and pend_due[i, s] <= t:
-                if pend_tries[i, s] < max_retries:
-                    src[m] = i
-                    dst[m] = pend_dst[i, s]
-                    kind[m] = CALL
-                    update[m] = True
-                    m += 1
-                    resends += 1
-                    pend_tries[i, s] += 1
-                    pend_due[i, s] = t + retry_after
-                else:
-                    pend_dst[i, s] = -1
-        if sends(True, informed[i], push, pull):
-            d = degree(indptr, complete, n, i)
-            k = fanout if fanout < d else d
-            choose_partners(u, drawn, d, k, chosen, scratch)
-            drawn += k
-            for j in range(k):
-                partner = neighbour(indptr, indices, complete, i, chosen[j])
-                src[m] = i
-                dst[m] = partner
-                kind[m] = CALL
-                update[m] = informed[i]
-                m += 1
-                if ack and informed[i]:
-                    track(pend_dst, pend_due, pend_tries, i, partner, t + retry_after)
-    return m, resends
+        base = q * fanout
+        q += 1
+        d = degree(indptr, complete, n, i)
+        k = fanout if fanout < d else d
+        if k == 1:
+            r = int(u[base] * d)
+            chosen[0] = r if r < d else d - 1
+        else:
+            choose_partners(u, base, d, k, chosen, scratch)
+        for j in range(k):
+            partner = neighbour(indptr, indices, complete, i, chosen[j])
+            src[m] = i
+            dst[m] = partner
+            kind[m] = CALL
+            update[m] = informed[i]
+            m += 1
+            if ack and informed[i]:
+                track(pend_dst, pend_due, pend_tries, i, partner, t + retry_after)
+    return done
+
+
+@njit(cache=True, parallel=True)
+def spreading_send(
+    informed, live, indptr, indices, complete, fanout, push, pull, key0, key1, offsets,
+    src, dst, kind, update, t, ack, retry_after, max_retries, pend_dst, pend_due, pend_tries,
+):
+    """Fill the send phase's messages into src/dst/kind/update (``offsets`` from
+    ``send_offsets``): senders in node order, CHUNK nodes per parallel task; each first resends
+    its due unacknowledged pushes (slot order; a push out of retries is forgotten), then, if it
+    sends this round, calls min(fanout, degree) distinct neighbours (``choose_partners``) with
+    its draws 0, 1, ... of round t (``philox.uniform(key0, key1, t, node, j, 0)``: the same
+    bits on any number of threads, and on the agent path); a call carries the update iff the
+    sender is informed, and with ack such a push is remembered until acknowledged. Returns
+    (messages, resends)."""
+    n = informed.shape[0]
+    chunks = offsets.shape[0] - 1
+    resent = np.zeros(chunks, np.int64)
+    for c in prange(chunks):
+        lo, hi = chunk_range(c, n)
+        resent[c] = send_chunk(
+            lo, hi, offsets[c], offsets[c + 1] - offsets[c], informed, live, indptr, indices, complete, fanout, push, pull,
+            key0, key1, src, dst, kind, update, t, ack, retry_after, max_retries,
+            pend_dst, pend_due, pend_tries)
+    return offsets[chunks], resent.sum()
+
+
+@njit(cache=True, parallel=True)
+def spreading_receive_parallel(src, dst, kind, update, informed, informed_next, pull,
+                               reply_src, reply_dst, reply_kind, counts):
+    """``spreading_receive`` without acknowledgements, CHUNK messages per parallel task: an
+    update informs its receiver (``informed_next``, the same value whichever task writes it
+    first); with pull a call without the update, received by a node informed at the start of
+    the round, is answered by a REPLY. Replies keep batch order (each task writes at its own
+    messages' offsets, then they are moved together). Returns the number of replies; the
+    useful messages are counted from ``informed_next`` (one per newly informed node), not
+    marked per message. ``counts`` has one entry per chunk."""
+    m = src.shape[0]
+    chunks = counts.shape[0]
+    for c in prange(chunks):
+        lo, hi = chunk_range(c, m)
+        r = lo
+        for i in range(lo, hi):
+            d = dst[i]
+            if update[i]:
+                if not informed[d]:
+                    informed_next[d] = True
+            elif pull and kind[i] == CALL and informed[d]:
+                reply_src[r] = d
+                reply_dst[r] = src[i]
+                reply_kind[r] = REPLY
+                r += 1
+        counts[c] = r - lo
+    r = 0
+    for c in range(chunks):
+        lo = c * CHUNK
+        if r != lo:
+            for q in range(counts[c]):
+                reply_src[r + q] = reply_src[lo + q]
+                reply_dst[r + q] = reply_dst[lo + q]
+                reply_kind[r + q] = reply_kind[lo + q]
+        r += counts[c]
+    return r
 
 
 @njit(cache=True)
@@ -207,13 +324,14 @@ def spreading_receive(
     return r
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def commit_informed(informed, informed_next, informed_round, live, t):
     """End of round t: newly informed nodes become informed. Returns (live informed nodes,
-    live nodes), the round's coverage counts, from the same pass."""
+    live nodes), the round's coverage counts, from the same pass (parallel; integer sums, so
+    the same on any number of threads)."""
     hits = 0
     n_live = 0
-    for i in range(informed.shape[0]):
+    for i in prange(informed.shape[0]):
         if informed_next[i]:
             informed_next[i] = False
             if not informed[i]:

@@ -24,7 +24,10 @@ A protocol file holds three things:
 3. **The kernel path**: ``send`` / ``receive`` over arrays, calling ``@njit`` kernels in
    ``swarm/kernels/``. To give the same run as the agent rule for the same seed, a kernel draws
    from the Generator it is given in exactly the order the agents would (node order, one
-   double per choice) and processes messages in batch order.
+   double per choice) and processes messages in batch order — or, with ``counter_draws``,
+   computes node ``i``'s draw ``j`` of round ``t`` from the counter-based stream
+   (``swarm.rng.CounterStream``, ``swarm.kernels.philox.uniform``), which lets it run in
+   parallel: ``random_partners`` then takes the same draws.
 
 Round pipeline (``swarm.engine``), every round ``t``::
 
@@ -95,6 +98,11 @@ class Protocol:
     #: ``swarm.faults.byzantine``): a node with ``state.byzantine[i] != 0`` follows them
     #: instead of the rule; a scenario with any other behaviour is refused when it is built
     byzantine_behaviours: ClassVar[tuple[str, ...]] = ()
+    #: True for a protocol whose partner choices are counter-based (node i's draws 0, 1, ...
+    #: of round t from ``self.streams.counter("protocol")``, the same on every thread and on
+    #: the agent path, whose ``random_partners`` then uses them) instead of the next doubles
+    #: of the sequential ``protocol`` stream
+    counter_draws: ClassVar[bool] = False
     #: per-round metric columns this protocol adds, in order (after ``round``)
     metric_names: ClassVar[tuple[str, ...]] = ()
 
@@ -145,7 +153,8 @@ class Protocol:
     def receive(
         self, state: SwarmState, msgs: Messages, phase: int
     ) -> tuple[Messages | None, np.ndarray]:
-        """Deliver ``msgs``; return (replies or None, useful mask over ``msgs``)."""
+        """Deliver ``msgs``; return (replies or None, useful): a mask over ``msgs`` of the
+        messages that told their receiver something new, or their number."""
         raise NotImplementedError
 
     # -- both paths --------------------------------------------------------------------------

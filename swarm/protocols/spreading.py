@@ -362,6 +362,7 @@ class Spreading(Protocol):
     """Kernel path and shared wiring of the three variants."""
 
     Agent = SpreadingAgent
+    counter_draws = True
     push: ClassVar[bool]
     pull: ClassVar[bool]
     metric_names = ("informed", "coverage")
@@ -390,6 +391,8 @@ class Spreading(Protocol):
         #: this round's (verifications, ignored messages), added to by both paths
         self.tally = np.zeros(2, np.int64)
         self._holds = np.empty(0, np.bool_)
+        self._chunks: dict[str, np.ndarray] = {}  # per-chunk offsets / counts, reused
+        self._new = 0
 
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
         n = state.n
@@ -440,33 +443,43 @@ class Spreading(Protocol):
         # the guarded path sends as the honest one with "has a value to offer" for
         # "informed", then marks the forged values
         informed = self._holds if self.guarded else state.informed
-        total = k.spreading_count(
-            informed, state.live, topo.indptr, topo.complete, p.fanout, self.push, self.pull
-        )
         retry_after = getattr(p, "retry_after_rounds", 1)
         max_retries = getattr(p, "max_retries", 0)
-        resends = k.count_resends(state.pending_dst, state.pending_due, state.pending_tries,
-                                  state.live, t, max_retries) if self.ack else 0
-        buf = self.buffer("send").reserve(total + resends)
-        uniforms = self.uniforms(rng, total)  # one double per call, in node order
+        offsets = self._chunk_array("send", state.n, np.int64, 1)
+        total = k.send_offsets(
+            informed, state.live, topo.indptr, topo.complete, p.fanout, self.push, self.pull,
+            t, self.ack, max_retries, state.pending_dst, state.pending_due,
+            state.pending_tries, offsets)
+        buf = self.buffer("send").reserve(total)
+        keyed = self.streams.counter("protocol")  # node i's draws j of round t, any thread
         m, done = k.spreading_send(
             informed, state.live, topo.indptr, topo.indices, topo.complete, p.fanout,
-            self.push, self.pull, uniforms, buf.src, buf.dst, buf.kind, buf.update,
-            t, self.ack, retry_after, max_retries,
+            self.push, self.pull, keyed.key0, keyed.key1, offsets, buf.src, buf.dst,
+            buf.kind, buf.update, t, self.ack, retry_after, max_retries,
             state.pending_dst, state.pending_due, state.pending_tries,
         )
         self.resends += done
+        self._new = 0  # nodes informed so far this round (the parallel receive's count)
         msgs = buf.view(m)
         if self.guarded:
             k.mark_forged(msgs.src, msgs.dst, msgs.kind, msgs.update, state.informed,
                           state.forged, state.byzantine)
         return msgs
 
+    def _chunk_array(self, key: str, items: int, dtype: Any, extra: int) -> np.ndarray:
+        """A reused array of one entry per ``k.CHUNK`` items (plus ``extra``)."""
+        size = -(-items // k.CHUNK) + extra
+        arr = self._chunks.get(key)
+        if arr is None or arr.shape[0] != size:
+            arr = self._chunks[key] = np.empty(size, dtype)
+        return arr
+
     def receive(
         self, state: SwarmState, msgs: Messages, phase: int
-    ) -> tuple[Messages | None, np.ndarray]:
+    ) -> tuple[Messages | None, np.ndarray | int]:
         m = len(msgs)
         buf = self.buffer(phase).reserve(m)
+        useful: np.ndarray | int
         if self.guarded:
             p = self.params
             r = k.guarded_receive(
@@ -477,13 +490,25 @@ class Spreading(Protocol):
                 state.quorum_weight, state.offender_ids, state.offender_count, self.tally,
                 buf.flag, buf.src, buf.dst, buf.kind,
             )
-        else:
+            useful = buf.flag[:m]
+        elif self.ack:
             r = k.spreading_receive(
                 msgs.src, msgs.dst, msgs.kind, msgs.update, state.informed,
                 state.informed_next, self.pull, self.ack, state.pending_dst, buf.flag,
                 buf.src, buf.dst, buf.kind,
             )
-        useful = buf.flag[:m]
+            useful = buf.flag[:m]
+        else:
+            r = k.spreading_receive_parallel(
+                msgs.src, msgs.dst, msgs.kind, msgs.update, state.informed,
+                state.informed_next, self.pull, buf.src, buf.dst, buf.kind,
+                self._chunk_array("receive", m, np.int64, 0),
+            )
+            # one useful message per node informed in this phase (informed_next is set
+            # only for nodes not informed at the start of the round)
+            new = int(np.count_nonzero(state.informed_next))
+            useful = new - self._new
+            self._new = new
         if r == 0:
             return None, useful
         np.not_equal(buf.kind[:r], ACK, out=buf.update[:r])  # a REPLY carries the update

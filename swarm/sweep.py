@@ -293,14 +293,20 @@ WORKER_CONFIG = {
 }
 
 
+#: The environment of a local cluster's worker processes: one Numba thread each. The
+#: parallel kernels (push-pull's) would otherwise start a thread per core in every worker,
+#: two workers on two cores running four threads; a sweep parallelises across runs instead.
+WORKER_ENV = {"NUMBA_NUM_THREADS": "1"}
+
 START_TRIES = 3  # starts of a local cluster, and warm-ups of the workers, before giving up
 
 
 def local_cluster(n_workers: int | None = None, *, tries: int = START_TRIES) -> Any:
     """A Dask ``LocalCluster`` as swarm uses it: worker processes with one thread each, on
     127.0.0.1, no dashboard, the per-task profiler off and the background monitors slowed
-    (``WORKER_CONFIG``). For workers you start yourself, set the same in their Dask config,
-    e.g. ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``.
+    (``WORKER_CONFIG``), one Numba thread per worker (``WORKER_ENV``). For workers you start
+    yourself, set the same in their Dask config and environment, e.g.
+    ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False NUMBA_NUM_THREADS=1``.
 
     The scheduler's HTTP server (Dask starts one even with the dashboard off, on port 8787 by
     default) gets a free port on 127.0.0.1 instead, so two clusters never compete for 8787.
@@ -316,7 +322,8 @@ def local_cluster(n_workers: int | None = None, *, tries: int = START_TRIES) -> 
                 return LocalCluster(
                     n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
                     processes=True, host="127.0.0.1", dashboard_address=None,
-                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
+                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                    env=WORKER_ENV)
         except Exception as exc:  # a worker (or its nanny) died while the cluster started
             last = exc
     raise SwarmError(f"the local Dask cluster did not start in {tries} tries (last error: "

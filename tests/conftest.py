@@ -31,7 +31,7 @@ def dask_scheduler(tmp_path):
     address = f"tcp://127.0.0.1:{port}"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     worker_env = dict(env, DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED="False",
-                      DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL="1s")
+                      DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL="1s", NUMBA_NUM_THREADS="1")
     procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1",
                                "--port", str(port), "--no-dashboard"], env=env,
                               stdout=subprocess.DEVNULL, stderr=open(tmp_path / "sched.log", "w"),

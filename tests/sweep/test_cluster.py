@@ -113,6 +113,26 @@ def test_the_scheduler_opens_no_fixed_http_port():
         cluster.close()
 
 
+def _numba_threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
+
+
+def test_each_worker_runs_one_numba_thread():
+    """Two worker processes on two cores must not each start a thread per core for the
+    parallel kernels: the cluster's workers run with NUMBA_NUM_THREADS=1."""
+    from distributed import Client
+
+    cluster = local_cluster(2)
+    try:
+        with Client(cluster) as client:
+            threads = client.run(_numba_threads)
+        assert len(threads) == 2 and set(threads.values()) == {1}
+    finally:
+        cluster.close()
+
+
 UNGUARDED = """
 import swarm
 frame = swarm.sweep(swarm.Scenario(nodes=200, protocol="push-pull"),

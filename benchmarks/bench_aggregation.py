@@ -25,12 +25,20 @@ script with ``--worker``) so that its peak memory is its own. In the worker:
    transport); ``peak_MiB - base_MiB`` is what the run added to the process.
 
 ``error``: the max relative error of the live estimates after round 30.
+
+Then the **whole process**, what a user's script pays: a fresh ``python -c "import swarm;
+swarm.simulate(...)"`` per row (same scenario), timed from before the interpreter starts to
+after it exits (``whole_s``), its peak RSS from ``os.wait4`` (``whole_MiB``), and the child's
+own split: ``import_s`` (``import swarm``), ``run_s`` (``simulate``: JIT cache loads, graph,
+state, 30 rounds, the result frames). The goal column is issue 15's, at 10^6 nodes averaging:
+<= 2.6 s and <= 450 MiB (>= 20x PeerSim 1.0.5's averaging example end to end).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -101,6 +109,45 @@ def worker(n: int, protocol: str, reps: int) -> dict[str, Any]:
     }
 
 
+WHOLE = """
+import time
+t0 = time.perf_counter()
+import swarm
+t1 = time.perf_counter()
+run = swarm.simulate(swarm.Scenario.from_dict({scenario!r}))
+t2 = time.perf_counter()
+assert run.summary["rounds"] == {rounds}, run.summary
+print(t1 - t0, t2 - t1)
+"""
+
+WHOLE_GOAL = {("averaging", 1_000_000): (2.6, 450.0)}
+
+
+def whole_process(n: int, protocol: str) -> dict[str, Any]:
+    """One fresh interpreter running the scenario as a user's script would."""
+    data = scenario(n, protocol).to_dict()
+    code = WHOLE.format(scenario=data, rounds=ROUNDS)
+    t0 = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    out = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    whole = time.perf_counter() - t0
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"bench_aggregation: the whole-process run of {protocol}, n = {n} "
+                         f"failed (exit {child.returncode})")
+    import_s, run_s = (float(v) for v in out.split())
+    row = {"protocol": protocol, "nodes": n, "whole_s": whole, "whole_MiB":
+           usage.ru_maxrss / 1024.0, "import_s": import_s, "run_s": run_s}
+    goal = WHOLE_GOAL.get((protocol, n))
+    if goal:
+        ok = whole <= goal[0] and row["whole_MiB"] <= goal[1]
+        row["goal"] = f"<= {goal[0]} s, <= {goal[1]:.0f} MiB: {'met' if ok else 'NOT met'}"
+    else:
+        row["goal"] = ""
+    return row
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated n")
@@ -125,6 +172,14 @@ def main(argv: list[str] | None = None) -> None:
             )
             rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
     print_table(rows)
+    print()
+    print("whole process (a fresh interpreter: import swarm, simulate, exit)")
+    whole = []
+    for protocol in args.protocols.split(","):
+        for n in sizes:
+            whole.append(min((whole_process(n, protocol) for _ in range(reps)),
+                             key=lambda r: r["whole_s"]))
+    print_table(whole)
 
 
 if __name__ == "__main__":

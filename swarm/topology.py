@@ -449,10 +449,14 @@ class KOut(TopologyParams):
         _check_edge_budget("k", self.k, nodes, nodes * self.k)
 
     def build(self, n: int, rng: np.random.Generator) -> Topology:
-        targets = kernels.k_out_targets(n, self.k, rng)
+        import numba
+
+        # two words of the topology stream key the counter-based picks (drawn in parallel)
+        key0, key1 = (int(x) for x in rng.integers(0, 2**32, size=2, dtype=np.uint64))
+        targets = kernels.k_out_picks(n, self.k, key0, key1)
         # what from_edges(n, repeat(arange(n), k), targets) gives, by a builder that knows
         # the shape (tests/unit/test_topology.py compares the two)
-        indptr, indices = kernels.k_out_csr(n, self.k, targets)
+        indptr, indices = kernels.k_out_csr(n, self.k, targets, numba.get_num_threads())
         return Topology(n, indptr, indices, name=self.name)
 
 

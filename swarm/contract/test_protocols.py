@@ -64,13 +64,13 @@ def test_agent_path_equals_kernel_path(name, topo, fanout):
 
 @pytest.mark.parametrize("name", PROTOCOL_NAMES)
 def test_same_bits_on_one_thread_and_on_two(name):
-    """Parallel kernels split nodes and messages into fixed chunks (``swarm.kernels.spreading
+    """Parallel kernels split nodes and messages into fixed chunks (``swarm.kernels.parallel
     .CHUNK``) and draw counter-based randomness, so the run cannot depend on the number of
     threads: over three chunks of nodes, 1 and 2 Numba threads give the same frames and
     arrays."""
     import numba
 
-    from swarm.kernels.spreading import CHUNK
+    from swarm.kernels.parallel import CHUNK
 
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("Numba has one thread here (NUMBA_NUM_THREADS)")

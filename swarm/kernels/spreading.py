@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from swarm.kernels.parallel import CHUNK, chunk_range
 from swarm.kernels.philox import pair_uniforms, uniform
 
 CALL = 0  # a request: a push (update=True) or a pull request (update=False)
@@ -65,19 +66,6 @@ def choose_partners(u, base, d, k, chosen, out_pos):
             q -= 1
         out_pos[p] = r
         chosen[j] = r
-
-
-#: nodes (send) or messages (receive) per parallel task. Fixed, so the output of a parallel
-#: kernel does not depend on the number of threads: every task writes its own range of the
-#: batch, at an offset counted beforehand, in node (message) order.
-CHUNK = 1 << 12
-
-
-@njit(cache=True, inline="always")
-def chunk_range(c, total):
-    lo = c * CHUNK
-    hi = lo + CHUNK
-    return lo, (hi if hi < total else total)
 
 
 @njit(cache=True, parallel=True)

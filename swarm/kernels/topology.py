@@ -5,7 +5,9 @@ validation. :mod:`swarm.topology` checks the parameters, calls these, and wraps 
 
 Randomness: every draw is ``rng.random()`` (a float in [0, 1) from the caller's Generator,
 the same stream numpy would give), turned into an integer in ``0..m-1`` by
-:func:`uniform_below`. The tests replay each generator in plain Python with the same draws and
+:func:`uniform_below` — except k-out's picks, which are counter-based
+(``swarm.kernels.philox``, keyed from the caller's Generator) so that they are drawn in
+parallel. The tests replay each generator in plain Python with the same draws and
 compare the edges exactly.
 
 Node ids are int32 (``swarm.config.MAX_NODES`` is 2**31 - 1); offsets and counts are int64.
@@ -14,13 +16,17 @@ Node ids are int32 (``swarm.config.MAX_NODES`` is 2**31 - 1); offsets and counts
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
+
+from swarm.kernels.parallel import chunk_range, chunks_of
+from swarm.kernels.philox import pair_uniforms
 
 __all__ = [
     "uniform_below",
     "csr_from_edges",
     "csr_complement",
-    "k_out_targets",
+    "k_out_picks",
+    "k_out_csr",
     "regular_repair",
     "erdos_renyi_edges",
     "watts_strogatz_edges",
@@ -126,82 +132,142 @@ def csr_complement(n, indptr, indices):
 
 
 @njit(cache=True)
-def k_out_targets(n, k, rng):
-    """For each node in order, ``k`` distinct uniform others (``k <= n - 1``).
+def _k_out_chunk(lo, hi, n, k, key0, key1, out):
+    """Floyd's algorithm for nodes lo..hi-1 (``k_out_picks``' task): the chunk's draws first,
+    in a loop that vectorises (one Philox block per pair of nodes and pick), then the picks."""
+    u = np.empty((k, hi - lo + 1), np.float64)
+    for jj in range(k):
+        for p in range(lo >> 1, (hi + 1) >> 1):
+            a, b = pair_uniforms(key0, key1, 0, p, jj, 0)
+            u[jj, 2 * p - lo] = a
+            u[jj, 2 * p + 1 - lo] = b
+    raw = np.empty(k, np.int64)
+    first = n - 1 - k
+    for i in range(lo, hi):
+        base = i * k
+        for jj in range(k):
+            j = first + jj
+            t = np.int64(u[jj, i - lo] * (j + 1))
+            if t > j:
+                t = j
+            for q in range(jj):
+                if raw[q] == t:
+                    t = j
+                    break
+            raw[jj] = t
+            out[base + jj] = t if t < i else t + 1
+
+
+@njit(cache=True, parallel=True)
+def k_out_picks(n, k, key0, key1):
+    """For each node, ``k`` distinct uniform others (``k <= n - 1``), in parallel.
 
     Floyd's algorithm over the ``n - 1`` others (indices ``0..n-2``, index ``t`` meaning node
     ``t`` if ``t < i`` else ``t + 1``): for ``j = n-1-k .. n-2`` draw ``t`` uniform in ``0..j``
-    and take ``j`` instead if ``t`` was already taken. Exactly ``k`` draws per node, a uniform
-    ``k``-subset. Returns int32 ``(n * k,)``: node ``i``'s picks at ``[i*k, (i+1)*k)``.
+    and take ``j`` instead if ``t`` was already taken. Node ``i``'s draw for ``j = n-1-k+jj``
+    is the counter-based ``philox.uniform(key0, key1, 0, i, jj, 0)``, so the picks are the
+    same on any number of threads. Exactly ``k`` draws per node, a uniform ``k``-subset.
+    Returns int32 ``(n * k,)``: node ``i``'s picks at ``[i*k, (i+1)*k)``.
     """
     out = np.empty(n * k, np.int32)
-    taken = np.full(max(n - 1, 1), -1, np.int32)  # taken[t] == i: chosen by node i
-    for i in range(n):
-        base = i * k
-        first = n - 1 - k
-        for j in range(first, n - 1):
-            t = uniform_below(rng, j + 1)
-            if taken[t] == i:
-                t = j
-            taken[t] = i
-            out[base + j - first] = t if t < i else t + 1
+    for c in prange(chunks_of(n)):
+        lo, hi = chunk_range(c, n)
+        _k_out_chunk(lo, hi, n, k, key0, key1, out)
     return out
 
 
-@njit(cache=True)
-def k_out_csr(n, k, targets):
+@njit(cache=True, parallel=True)
+def k_out_csr(n, k, targets, parts):
     """Symmetric CSR of the k-out graph whose node ``i`` picked ``targets[i*k:(i+1)*k]``:
     the same arrays as ``csr_from_edges`` of the edges ``(i, pick)``, built knowing their
-    shape. No pick is a self-loop and a node's picks are distinct, so row ``i`` is the sorted
-    union of its own ``k`` picks and the nodes that picked it: those come out of one counting
-    sort already in increasing order (sources are scanned in order), and a merge drops a pair
-    that picked each other. Two random-access passes over the picks instead of four.
+    shape, in parallel. No pick is a self-loop and a node's picks are distinct, so row ``i``
+    is the sorted union of its own ``k`` picks and the nodes that picked it: those come out
+    of one counting sort already in increasing order (sources scanned in order), and a merge
+    drops a pair that picked each other.
+
+    The counting sort splits the *destinations* into ``parts`` ranges (one task each, every
+    task scanning all picks in order and acting on its own range, without a branch): each
+    node's pickers are then written in source order by one task, whatever ``parts`` is. Rows
+    are sorted (each node's own picks, in place in ``targets``) and merged in chunks of nodes:
+    once to count each row's length, once to write it.
 
     Returns ``(indptr int64 (n+1,), indices int32)``.
     """
     m = n * k
-    in_start = np.zeros(n + 1, np.int64)
-    for e in range(m):
-        in_start[targets[e] + 1] += 1
-    for i in range(n):
-        in_start[i + 1] += in_start[i]
-    pos = in_start[:n].copy()
-    pickers = np.empty(m, np.int32)
-    for i in range(n):
-        for e in range(i * k, (i + 1) * k):
+    counts = np.zeros(n + 1 + parts, np.int64)  # counts[t + 1]; counts[n + 1 + r]: r's dump
+    for r in prange(parts):
+        lo = n * r // parts
+        hi = n * (r + 1) // parts
+        dump = n + 1 + r
+        for e in range(m):
             t = targets[e]
-            pickers[pos[t]] = i
-            pos[t] += 1
+            counts[t + 1 if lo <= t < hi else dump] += 1
+    in_start = np.empty(n + 1, np.int64)
+    in_start[0] = 0
+    for i in range(n):
+        in_start[i + 1] = in_start[i] + counts[i + 1]
+    pos = np.empty(n + parts, np.int64)  # pos[n + r]: where task r writes what is not its own
+    pos[:n] = in_start[:n]
+    pickers = np.empty(m + parts, np.int32)
+    for r in prange(parts):
+        lo = n * r // parts
+        hi = n * (r + 1) // parts
+        pos[n + r] = m + r
+        for i in range(n):
+            for e in range(i * k, (i + 1) * k):
+                t = targets[e]
+                own = lo <= t < hi
+                at = t if own else n + r
+                p = pos[at]
+                pickers[p] = i
+                pos[at] = p + own
+    chunks = chunks_of(n)
+    lengths = np.empty(n + 1, np.int64)
+    lengths[0] = 0
+    for c in prange(chunks):
+        lo, hi = chunk_range(c, n)
+        for i in range(lo, hi):
+            row = targets[i * k:(i + 1) * k]
+            for j in range(1, k):  # insertion sort of the k picks (k is small)
+                x = row[j]
+                q = j
+                while q > 0 and row[q - 1] > x:
+                    row[q] = row[q - 1]
+                    q -= 1
+                row[q] = x
+            lengths[i + 1] = _k_out_merge(row, pickers, in_start[i], in_start[i + 1],
+                                          row, 0, False)
     indptr = np.empty(n + 1, np.int64)
     indptr[0] = 0
-    indices = np.empty(2 * m, np.int32)
-    own = np.empty(k + 1, np.int32)
-    end = np.int32(2**31 - 1)  # a sentinel above every id ends each sorted run
-    w = 0
     for i in range(n):
-        for j in range(k):  # insertion sort of the k picks (k is small)
-            x = targets[i * k + j]
-            q = j
-            while q > 0 and own[q - 1] > x:
-                own[q] = own[q - 1]
-                q -= 1
-            own[q] = x
-        own[k] = end
-        a = 0
-        b = in_start[i]
-        b_end = in_start[i + 1]
-        while a < k or b < b_end:  # merge without branches on the values: min, then advance
-            x = own[a]
-            y = pickers[b] if b < b_end else end
-            indices[w] = x if x < y else y
-            w += 1
-            a += x <= y
-            b += y <= x  # both advance on a pair that picked each other: one edge
-        indptr[i + 1] = w
-    # a view, not a copy: a pair that picked each other is one edge, so w falls short of
-    # 2 m by about k^2 / 2 entries (a few hundred bytes), and a copy would double the peak
-    # (160 MiB more at 10^6 nodes, k = 20)
-    return indptr, indices[:w]
+        indptr[i + 1] = indptr[i] + lengths[i + 1]
+    indices = np.empty(indptr[n], np.int32)
+    for c in prange(chunks):
+        lo, hi = chunk_range(c, n)
+        for i in range(lo, hi):
+            _k_out_merge(targets[i * k:(i + 1) * k], pickers, in_start[i], in_start[i + 1],
+                         indices, indptr[i], True)
+    return indptr, indices
+
+
+@njit(cache=True, inline="always")
+def _k_out_merge(own, pickers, b, b_end, out, w, write):
+    """Merge a node's sorted picks ``own`` with its pickers ``pickers[b:b_end]`` (sorted),
+    a node in both once, written to ``out[w:]`` if ``write``; returns the merged length. No
+    branch on the values: take the smaller, advance the side(s) it came from."""
+    end = np.int32(2**31 - 1)  # above every id: an exhausted side
+    k = own.shape[0]
+    a = 0
+    n_out = 0
+    while a < k or b < b_end:
+        x = own[a] if a < k else end
+        y = pickers[b] if b < b_end else end
+        if write:
+            out[w + n_out] = x if x < y else y
+        n_out += 1
+        a += x <= y
+        b += y <= x  # both advance on a pair that picked each other: one edge
+    return n_out
 
 
 # -- random regular -----------------------------------------------------------------------

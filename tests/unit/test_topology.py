@@ -14,9 +14,11 @@ import math
 import networkx as nx
 import numpy as np
 import pytest
+from references import ref_uniform  # tests/unit/references.py
 
 from swarm.errors import ConfigError
 from swarm.kernels import topology as kernels
+from swarm.kernels.parallel import CHUNK
 from swarm.params import TopologyParams
 from swarm.registry import TOPOLOGIES
 from swarm.rng import stream
@@ -377,12 +379,14 @@ def _below(gen: np.random.Generator, m: int) -> int:
 
 
 def ref_k_out(n: int, k: int, gen: np.random.Generator) -> set[tuple[int, int]]:
-    """Floyd's sampling of k of the n - 1 others, per node in order, drawn as the kernel."""
+    """Floyd's sampling of k of the n - 1 others per node, node i's pick jj drawn from the
+    counter-based stream keyed by two words of ``gen`` (as KOut.build does)."""
+    key = tuple(int(x) for x in gen.integers(0, 2**32, size=2, dtype=np.uint64))
     edges = set()
     for i in range(n):
         chosen: set[int] = set()
-        for j in range(n - 1 - k, n - 1):
-            t = _below(gen, j + 1)
+        for jj, j in enumerate(range(n - 1 - k, n - 1)):
+            t = min(int(ref_uniform(key, 0, i, jj) * (j + 1)), j)
             chosen.add(j if t in chosen else t)
         assert len(chosen) == k
         for t in chosen:
@@ -393,6 +397,8 @@ def ref_k_out(n: int, k: int, gen: np.random.Generator) -> set[tuple[int, int]]:
 
 def test_k_out_equals_reference():
     assert edge_set(KOut(k=4).build(60, rng(2))) == ref_k_out(60, 4, rng(2))
+    n = 2 * CHUNK + 9  # several chunks of nodes, the last ending mid-pair
+    assert edge_set(KOut(k=2).build(n, rng(3))) == ref_k_out(n, 2, rng(3))
 
 
 def test_k_out_degrees():
@@ -411,10 +417,9 @@ def test_k_out_degrees():
 def test_k_out_picks_are_uniform_subsets():
     """Node 0 of n = 5 picking k = 2: each of the 6 pairs of others with probability 1/6.
     6000 draws: each count ~ Binomial(6000, 1/6), sd ~ 29; tolerance 5 sd."""
-    gen = rng(9)
     counts: dict[tuple[int, ...], int] = {}
-    for _ in range(6000):
-        picks = tuple(sorted(kernels.k_out_targets(5, 2, gen)[:2].tolist()))
+    for key in range(6000):
+        picks = tuple(sorted(kernels.k_out_picks(5, 2, key, 7)[:2].tolist()))
         counts[picks] = counts.get(picks, 0) + 1
     assert set(counts) == {(a, b) for a in range(1, 5) for b in range(a + 1, 5)}
     assert all(abs(c - 1000) < 5 * 29 for c in counts.values())
@@ -425,12 +430,13 @@ def test_k_out_picks_are_uniform_subsets():
 def test_k_out_csr_equals_the_general_builder(n, k):
     """The k-out builder (``k_out_csr``) gives exactly the arrays of ``csr_from_edges`` on
     the same picks: sorted rows, a mutual pick merged into one edge, same dtypes."""
-    targets = kernels.k_out_targets(n, k, rng(n + k))
+    targets = kernels.k_out_picks(n, k, n, k)
     sources = np.repeat(np.arange(n, dtype=np.int32), k)
     want_ptr, want_idx = kernels.csr_from_edges(n, sources, targets)
-    ptr, idx = kernels.k_out_csr(n, k, targets)
-    assert ptr.dtype == want_ptr.dtype and idx.dtype == want_idx.dtype
-    assert np.array_equal(ptr, want_ptr) and np.array_equal(idx, want_idx)
+    for parts in (1, 2, 3):  # destination ranges of the counting sort: the same arrays
+        ptr, idx = kernels.k_out_csr(n, k, targets.copy(), parts)
+        assert ptr.dtype == want_ptr.dtype and idx.dtype == want_idx.dtype
+        assert np.array_equal(ptr, want_ptr) and np.array_equal(idx, want_idx)
 
 
 def test_k_out_all_others_is_complete():

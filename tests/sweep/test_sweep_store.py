@@ -78,7 +78,7 @@ def test_a_kill_between_the_rounds_part_and_the_summary_part_leaves_no_duplicate
     frame, rounds = sweep(BASE, grid=GRID, seeds=4, out=out, executor="inprocess",
                           batch_size=5, rounds=True, progress=False)
     assert len(frame) == 12 and frame["run_id"].is_unique
-    assert len(rounds) == int((frame["rounds"] + 1).sum()) == 132
+    assert len(rounds) == int((frame["rounds"] + 1).sum())
     assert not rounds.duplicated(["run_id", "round"]).any()
     summary_names = {p.name for p in out.glob("part-*.parquet")}
     assert {p.name for p in (out / "rounds").glob("part-*.parquet")} == summary_names

@@ -178,7 +178,7 @@ HELPER_CASES = {
     "complete": {"nodes": 40},
     "small": {"nodes": 12},
     "partial": {"nodes": 60, "protocol.view_size": 8},
-    "k-out": {"nodes": 60, "topology": "k-out", "topology.k": 3},
+    "k-out": {"nodes": 60, "topology": "k-out", "topology.k": 4},  # degree >= 4: S and D held
 }
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from swarm.kernels.memory import prefetch
+from swarm.kernels.memory import AHEAD, prefetch
 from swarm.kernels.spreading import choose_partners, degree, neighbour
 
 # message kinds (uint8)
@@ -32,9 +32,6 @@ PUSH_PULL = 2  # push-pull call: carries the caller's store; the callee merges a
 REPLY = 3  # the callee's store back to the caller
 
 EMPTY_WRITER = -1  # writer of a key never written
-#: store_receive prefetches the rows of the message this many places ahead (8-16 measured
-#: alike at 10^6 nodes x 16 keys)
-AHEAD = 12
 
 
 @njit(cache=True, inline="always")

@@ -20,7 +20,11 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["prefetch", "large_array", "HUGE_BYTES"]
+__all__ = ["prefetch", "large_array", "HUGE_BYTES", "AHEAD"]
+
+#: how many messages ahead a receive loop prefetches the rows it will touch (8 to 32 measured
+#: alike for anti-entropy at 10^6 nodes x 16 keys; 0 was 2.8x slower)
+AHEAD = 12
 
 #: arrays at least this large are mapped with MADV_HUGEPAGE (smaller ones gain nothing)
 HUGE_BYTES = 4 * 2**20
@@ -56,7 +60,8 @@ def prefetch(typingctx, arr, row):  # type: ignore[no-untyped-def]
 
 
 def large_array(shape: tuple[int, ...], dtype: type | np.dtype, fill: object) -> np.ndarray:
-    """A C-contiguous array of ``shape`` filled with ``fill``. From ``HUGE_BYTES`` on (and
+    """A C-contiguous array of ``shape`` filled with ``fill`` (a scalar, or an array it is
+    a copy of). From ``HUGE_BYTES`` on (and
     where the OS offers it) it lives in a private anonymous mapping advised
     ``MADV_HUGEPAGE``: page-aligned, so rows of 64 bytes sit in one cache line each, and
     backed by 2 MiB pages where the kernel has them. Otherwise a plain numpy array. Either
@@ -65,13 +70,15 @@ def large_array(shape: tuple[int, ...], dtype: type | np.dtype, fill: object) ->
     count = int(np.prod(shape))
     nbytes = count * dt.itemsize
     if nbytes < HUGE_BYTES or not hasattr(mmap, "MADV_HUGEPAGE"):
-        return np.full(shape, fill, dt)
+        out = np.empty(shape, dt)
+        out[...] = fill
+        return out
     mapping = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     try:
         mapping.madvise(mmap.MADV_HUGEPAGE)
     except OSError:  # advice refused: the mapping still works with small pages
         pass
     out = np.frombuffer(mapping, dtype=dt, count=count).reshape(shape)
-    if fill != 0:  # an anonymous mapping reads as zeros
+    if not (np.isscalar(fill) and fill == 0):  # an anonymous mapping reads as zeros
         out[...] = fill
     return out

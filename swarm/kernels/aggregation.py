@@ -22,6 +22,7 @@ from numba import njit
 
 from swarm.kernels.antientropy import PULL, PUSH, REPLY
 from swarm.kernels.byzantine import CENSOR, EQUIVOCATE, FORGE
+from swarm.kernels.memory import AHEAD, prefetch
 
 # message kinds (uint8), shared with anti-entropy's codes
 REQUEST = PULL  # averaging: the caller's value to the callee, which answers (no update flag)
@@ -43,6 +44,12 @@ def exchange_receive(src, dst, kind, value, useful, reply_src, reply_dst):
     m = src.shape[0]
     r = 0
     for i in range(m):
+        # the values the answer AHEAD places on will read (no effect on any value, see
+        # swarm.kernels.memory): several random reads in flight instead of one
+        j = i + AHEAD
+        if j < m and kind[j] != REQUEST:
+            prefetch(value, src[j])
+            prefetch(value, dst[j])
         s = src[i]
         d = dst[i]
         if kind[i] == REQUEST:
@@ -72,8 +79,14 @@ def halve_senders(src, s, w, s_next, w_next):
 @njit(cache=True)
 def share_receive(src, dst, s, w, s_next, w_next, useful):
     """Deliver push-sum shares in order: the receiver adds half the sender's (s, w) at the
-    start of the round to its next (s, w). Every delivered share is useful (it moves mass)."""
-    for i in range(src.shape[0]):
+    start of the round to its next (s, w). Every delivered share is useful (it moves mass).
+    The receivers' entries of the share AHEAD places on are prefetched."""
+    m = src.shape[0]
+    for i in range(m):
+        a = i + AHEAD
+        if a < m:
+            prefetch(s_next, dst[a])
+            prefetch(w_next, dst[a])
         j = src[i]
         d = dst[i]
         s_next[d] = s_next[d] + s[j] * 0.5

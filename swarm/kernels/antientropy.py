@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from swarm.kernels.memory import AHEAD, prefetch
 from swarm.kernels.spreading import choose_partners, degree, neighbour
 
 # message kinds (uint8)
@@ -40,28 +41,36 @@ def packed(v, w):
     return (np.int64(v) << 32) | np.int64(w + 1)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def merge_store(version, writer, version_next, writer_next, src, dst):
     """Merge row ``src`` of the stores at the start of the round into row ``dst`` of the next
     stores, key by key, keeping the larger pair. True if it changed at least one pair.
 
-    Branch-free (a select per key, on int32 lanes): 3.5x faster than a branch on each key
-    when the outcomes are mixed (measured, 10^5 merges of 100 keys)."""
-    vs = version[src]
-    ws = writer[src]
-    vd = version_next[dst]
-    wd = writer_next[dst]
-    changed = False
-    for k in range(vs.shape[0]):
-        v = vs[k]
-        w = ws[k]
-        a = vd[k]
-        b = wd[k]
+    First a read-only pass (is any pair of ``src`` larger?), then, only if so, the merge.
+    Most merges of a running store change nothing (at 10^6 nodes, 16 keys, one write a
+    round: ~13 % change a pair), and a merge that writes nothing leaves the receiver's
+    cache lines clean: store_receive 1.5x faster (issue 15). Both passes are branch-free
+    over the keys (a select per key, on int32 lanes: 3.5x faster than a branch on each key
+    when the outcomes are mixed, measured, 10^5 merges of 100 keys). Inline and indexed in
+    two dimensions: a call with row views cost a row view and a reference count per array
+    per merge."""
+    keys = version.shape[1]
+    newer_any = False
+    for k in range(keys):
+        v = version[src, k]
+        a = version_next[dst, k]
+        newer_any |= (v > a) | ((v == a) & (writer[src, k] > writer_next[dst, k]))
+    if not newer_any:
+        return False
+    for k in range(keys):
+        v = version[src, k]
+        w = writer[src, k]
+        a = version_next[dst, k]
+        b = writer_next[dst, k]
         newer = (v > a) | ((v == a) & (w > b))
-        vd[k] = v if newer else a
-        wd[k] = w if newer else b
-        changed |= newer
-    return changed
+        version_next[dst, k] = v if newer else a
+        writer_next[dst, k] = w if newer else b
+    return True
 
 
 @njit(cache=True)
@@ -131,16 +140,27 @@ def store_receive(src, dst, kind, version, writer, version_next, writer_next, ch
     m = src.shape[0]
     r = 0
     for i in range(m):
+        # the rows of the message AHEAD places on (no effect on any value, see
+        # swarm.kernels.memory): several merges' cache misses in flight instead of one
+        j = i + AHEAD
+        if j < m and kind[j] != PULL:
+            s_ahead = src[j]
+            d_ahead = dst[j]
+            prefetch(version, s_ahead)
+            prefetch(writer, s_ahead)
+            prefetch(version_next, d_ahead)
+            prefetch(writer_next, d_ahead)
+        s = src[i]
         d = dst[i]
         k = kind[i]
         hit = False
         if k != PULL:
-            hit = merge_store(version, writer, version_next, writer_next, src[i], d)
+            hit = merge_store(version, writer, version_next, writer_next, s, d)
             if hit:
                 changed[d] = True
         if k == PULL or k == PUSH_PULL:
             reply_src[r] = d
-            reply_dst[r] = src[i]
+            reply_dst[r] = s
             r += 1
         useful[i] = hit
     return r
@@ -155,8 +175,9 @@ def store_commit(version, writer, version_next, writer_next, changed):
         if changed[i]:
             changed[i] = False
             count += 1
-            version[i] = version_next[i]
-            writer[i] = writer_next[i]
+            for k in range(version.shape[1]):  # 2-d indexing: no row views
+                version[i, k] = version_next[i, k]
+                writer[i, k] = writer_next[i, k]
     return count
 
 
@@ -177,33 +198,55 @@ def apply_writes(version, writer, version_next, writer_next, nodes, keys):
 
 @njit(cache=True)
 def store_metrics(version, writer, live, newest, fresh):
-    """The round's metrics from the live stores: one full pass, then (unless every live node
-    holds every newest pair) a pass that stops at each node's first stale key. Fills
-    ``newest[k]`` (the largest pair of key k over live nodes, packed) and ``fresh[k]`` (live
-    nodes holding it) and returns
-    ``(up_to_date, n_live, fresh_total, behind_total)``: live nodes holding the newest pair
-    of every key, live nodes, the sum of ``fresh``, and the sum over live nodes and keys of
-    (newest version - the node's version). With no live node everything is 0."""
+    """The round's metrics from the live stores, in one pass. Fills ``newest[k]`` (the
+    largest pair of key k over live nodes, packed) and ``fresh[k]`` (live nodes holding it)
+    and returns ``(up_to_date, n_live, fresh_total, behind_total)``: live nodes holding the
+    newest pair of every key, live nodes, the sum of ``fresh``, and the sum over live nodes
+    and keys of (newest version - the node's version). With no live node everything is 0.
+
+    One pass (issue 15; a second pass that compared every node with the final newest pairs
+    was a third of the scan): a running max per key whose count restarts at 1 when a larger
+    pair appears, and a running count of the nodes holding the running max of every key. A
+    node whose row raises some key's max ends every earlier holder (they are below it on that
+    key) and is the only holder iff its row is at least the max on every key; a node that
+    raises nothing is one more holder iff it equals the max on every key. Most rows raise
+    nothing, so a read-only test comes first (the scan 1.2x faster, 10^6 x 16 keys)."""
     n, keys = version.shape
     for k in range(keys):
         newest[k] = packed(0, EMPTY_WRITER)
         fresh[k] = 0
     n_live = 0
     version_sum = np.int64(0)
-    # pass 1: the newest pair of each key and how many hold it (a running max whose count
-    # restarts at 1 when a larger pair appears; branch-free selects), and the versions' sum
+    holders = 0
     for i in range(n):
-        if live[i]:
-            n_live += 1
-            vs = version[i]
-            ws = writer[i]
+        if not live[i]:
+            continue
+        n_live += 1
+        # read-only first: does the row raise some key's max? (rarely: only new pairs do)
+        raises = False
+        row_sum = np.int64(0)
+        for k in range(keys):
+            v = version[i, k]
+            row_sum += v
+            raises |= packed(v, writer[i, k]) > newest[k]
+        version_sum += row_sum
+        if raises:
+            at_least = True  # the row is >= the running max on every key
             for k in range(keys):
-                v = vs[k]
-                version_sum += v
-                p = packed(v, ws[k])
+                p = packed(version[i, k], writer[i, k])
                 top = newest[k]
-                fresh[k] = 1 if p > top else fresh[k] + (p == top)
-                newest[k] = max(top, p)
+                up = p > top
+                fresh[k] = 1 if up else fresh[k] + (p == top)
+                newest[k] = p if up else top
+                at_least &= p >= top
+            holders = 1 if at_least else 0
+        else:  # one more holder of every key it equals; of the whole row iff all are equal
+            equal = 0
+            for k in range(keys):
+                e = packed(version[i, k], writer[i, k]) == newest[k]
+                fresh[k] += e
+                equal += e
+            holders += equal == keys
     if n_live == 0:
         return 0, 0, 0, 0
     fresh_total = np.int64(0)
@@ -211,21 +254,7 @@ def store_metrics(version, writer, live, newest, fresh):
     for k in range(keys):
         fresh_total += fresh[k]
         newest_sum += newest[k] >> 32
-    # pass 2: nodes holding the newest pair of every key (stop at a node's first stale key)
-    if fresh_total == n_live * keys:
-        up_to_date = n_live
-    else:
-        up_to_date = 0
-        for i in range(n):
-            if live[i]:
-                vs = version[i]
-                ws = writer[i]
-                k = 0
-                while k < keys and packed(vs[k], ws[k]) == newest[k]:
-                    k += 1
-                if k == keys:
-                    up_to_date += 1
-    return up_to_date, n_live, fresh_total, newest_sum * n_live - version_sum
+    return holders, n_live, fresh_total, newest_sum * n_live - version_sum
 
 
 @njit(cache=True)

@@ -108,7 +108,19 @@ def rumor_send(
             continue
         d = degree(indptr, complete, n, i)
         c = fanout if fanout < d else d
-        if (pushes or requests) and c > 0:
+        if (pushes or requests) and c == 1:
+            # one partner: choose_partners with k = 1, written out (a call per sender, with
+            # its array arguments, made the send 1.5x slower at fanout 1; issue 15)
+            r = int(u[pos] * d)
+            if r >= d:
+                r = d - 1
+            pos += 1
+            src[m] = i
+            dst[m] = neighbour(indptr, indices, complete, i, r)
+            kind[m] = PUSH if pushes else REQUEST
+            update[m] = pushes
+            m += 1
+        elif (pushes or requests) and c > 0:
             choose_partners(u, pos, d, c, chosen, scratch)
             pos += c
             for j in range(c):
@@ -117,14 +129,14 @@ def rumor_send(
                 kind[m] = PUSH if pushes else REQUEST
                 update[m] = pushes
                 m += 1
-            if pushes and blind:
-                if coin:
-                    for _ in range(c):
-                        if u[pos] < p_lose:
-                            contact[i] |= LOSE
-                        pos += 1
-                else:
-                    contact[i] |= UNNECESSARY
+        if pushes and blind and c > 0:
+            if coin:
+                for _ in range(c):
+                    if u[pos] < p_lose:
+                        contact[i] |= LOSE
+                    pos += 1
+            else:
+                contact[i] |= UNNECESSARY
         if backup and d > 0:
             r = int(u[pos] * d)  # one partner: choose_partners with k = 1
             if r >= d:

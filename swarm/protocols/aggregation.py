@@ -47,6 +47,7 @@ from swarm.agents import NodeAgent
 from swarm.errors import ConfigError
 from swarm.kernels import aggregation as k
 from swarm.kernels.byzantine import CENSOR, EQUIVOCATE, FORGE
+from swarm.kernels.memory import large_array
 from swarm.messages import Messages
 from swarm.metrics import first_round_at_most
 from swarm.params import ProtocolParams, param
@@ -296,7 +297,7 @@ class Averaging(Aggregation):
 
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
         super().init_state(state, rng)
-        state.add("value", state.initial.copy())
+        state.add("value", large_array((state.n,), np.float64, state.initial))
 
     def estimates(self, state: SwarmState) -> tuple[np.ndarray, np.ndarray]:
         return state.value, state.value
@@ -334,10 +335,10 @@ class PushSum(Aggregation):
 
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
         super().init_state(state, rng)
-        state.add("s", state.initial.copy())
-        state.add("w", np.ones(state.n, np.float64))
-        state.add("s_next", state.initial.copy())
-        state.add("w_next", np.ones(state.n, np.float64))
+        state.add("s", large_array((state.n,), np.float64, state.initial))
+        state.add("w", large_array((state.n,), np.float64, 1.0))
+        state.add("s_next", large_array((state.n,), np.float64, state.initial))
+        state.add("w_next", large_array((state.n,), np.float64, 1.0))
         self._potential_0 = k.potential(state.s, state.w, self.target)
 
     def estimates(self, state: SwarmState) -> tuple[np.ndarray, np.ndarray]:

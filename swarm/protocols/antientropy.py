@@ -34,6 +34,7 @@ import numpy as np
 
 from swarm.agents import NodeAgent
 from swarm.kernels import antientropy as k
+from swarm.kernels.memory import large_array
 from swarm.messages import Messages
 from swarm.metrics import coverage_summary
 from swarm.params import ProtocolParams, param
@@ -143,10 +144,11 @@ class AntiEntropy(Protocol):
     # -- state -------------------------------------------------------------------------------
     def init_state(self, state: SwarmState, rng: np.random.Generator) -> None:
         n, keys = state.n, self.params.keys
-        state.add("version", np.zeros((n, keys), np.int32))
-        state.add("writer", np.full((n, keys), k.EMPTY_WRITER, np.int32))
-        state.add("version_next", np.zeros((n, keys), np.int32))
-        state.add("writer_next", np.full((n, keys), k.EMPTY_WRITER, np.int32))
+        # page-aligned, on huge pages where the OS has them (swarm.kernels.memory)
+        state.add("version", large_array((n, keys), np.int32, 0))
+        state.add("writer", large_array((n, keys), np.int32, k.EMPTY_WRITER))
+        state.add("version_next", large_array((n, keys), np.int32, 0))
+        state.add("writer_next", large_array((n, keys), np.int32, k.EMPTY_WRITER))
         state.add("store_changed", np.zeros(n, np.bool_))
         self._writes_rng = self.streams[WRITES_STREAM]
         self._writes = (0, self._apply_writes(state, self.params.initial_writes))

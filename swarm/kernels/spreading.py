@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from swarm.kernels.memory import AHEAD, prefetch
 from swarm.kernels.parallel import CHUNK, chunk_range
 from swarm.kernels.philox import pair_uniforms, uniform
 
@@ -250,6 +251,9 @@ def spreading_receive_parallel(src, dst, kind, update, informed, informed_next, 
         lo, hi = chunk_range(c, m)
         r = lo
         for i in range(lo, hi):
+            if i + AHEAD < hi:  # the line of a later receiver, in flight while this one waits
+                prefetch(informed, dst[i + AHEAD])
+                prefetch(informed_next, dst[i + AHEAD])
             d = dst[i]
             if update[i]:
                 if not informed[d]:

@@ -161,8 +161,9 @@ def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, dead_count, 
     failed or forgotten; ``dead_count[j]`` = live observers holding member j failed or
     forgotten (from which the caller records when a down member was first detected:
     ``Episodes.record_detected``). The largest age is how close the detector is to a false
-    detection (one at t_fail). ``all_live`` (every node live) skips reading ``live`` at random members: the tables are then read
-    in order only, and the pass runs at the speed of memory."""
+    detection (one at t_fail). ``all_live`` (every node live) skips reading ``live`` at
+    random members: the tables are then read in order only. Written flat (no helper taking
+    arrays: a reference count per call)."""
     n = live.shape[0]
     width = hb.shape[1]
     agree = 0

@@ -176,6 +176,37 @@ def heartbeat_commit(live, hb, hb_next, last, t, t_fail, t_cleanup, dead_count, 
             continue
         base = pindptr[i] if partial else 0
         cols = pindptr[i + 1] - base if partial else n  # the tracked columns
+        if partial and all_live:
+            # A pass without branches on the data over the peers (the compiler vectorizes
+            # it): the commit, and the metrics of the entries held alive with nothing due.
+            # A row with any other entry (failed, forgotten, due) is then counted again by
+            # the general loop below, on which the commit is a no-op (hb = max(hb,
+            # hb_next) already) and the largest age a max: only ``agree`` is left to it.
+            row_agree = 0
+            other = 0
+            for c in range(cols):
+                h = hb[i, c]
+                hn = hb_next[i, c]
+                grew = hn > h
+                readds += grew and h < 0
+                h = hn if grew else h
+                hb[i, c] = h
+                at = t if grew else last[i, c]
+                last[i, c] = at
+                age = t - at
+                ok = h >= 0 and age < t_fail
+                row_agree += ok
+                other += not ok
+                age = age if ok else 0
+                oldest = age if age > oldest else oldest
+            c = width - 1  # the own entry: the commit only
+            if hb_next[i, c] > hb[i, c]:
+                readds += hb[i, c] < 0
+                hb[i, c] = hb_next[i, c]
+                last[i, c] = t
+            if other == 0:
+                agree += row_agree
+                continue
         for q in range(cols + 1 if partial else cols):  # partial: the own entry last
             c = q if q < cols else width - 1
             h = hb[i, c]

@@ -132,7 +132,11 @@ def heartbeat_receive(src, dst, hb, hb_next, last, t, t_fail, useful, pindptr, p
                 lo = mid + 1
             else:
                 hi = mid
-        if lo < b_end and pindices[lo] == s:
+        if s == r:  # (never sent: C2; mapped as slot_of would, own entry to own entry)
+            cols_s[k] = own
+            cols_r[k] = own
+            k += 1
+        elif lo < b_end and pindices[lo] == s:
             cols_s[k] = own
             cols_r[k] = lo - b0
             k += 1

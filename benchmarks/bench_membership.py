@@ -18,7 +18,8 @@ the ``nbytes`` of every state array plus the partial view's peer lists, over n (
 tracemalloc: the arrays are all the run allocates per node). Full views: the dense n x n
 tables dominate (SWIM 8 bytes per pair, heartbeat 12). Partial views: about 12 (SWIM) / 16
 (heartbeat) bytes per peer plus SWIM's per-node piggyback snapshot (``max_piggyback`` x 9
-bytes).
+bytes). ``goal``: issue 15's figure for the condition at 10^6 nodes (SWIM steady <= 60 ms a
+round, under 10% loss <= 150 ms; heartbeat <= 60 ms), met or not.
 """
 
 from __future__ import annotations
@@ -38,6 +39,18 @@ REPS = 2
 CONDITIONS = {"steady": {}, "loss 10%": {"faults.loss.rate": 0.1},
               "crash 1%": {"faults.crash.fraction": 0.01, "faults.crash.start": WARM + 1}}
 PROTOCOLS = {"swim": {}, "heartbeat": {}}
+#: issue 15's goals, ms a round at 10^6 nodes (complete graph, default 32-peer views)
+GOAL_NODES = 1_000_000
+GOALS_MS = {("swim", "steady"): 60, ("swim", "loss 10%"): 150, ("heartbeat", "steady"): 60,
+            ("heartbeat", "loss 10%"): 60}
+
+
+def goal(protocol: str, n: int, condition: str, per_round_ms: float) -> str:
+    """The goal beside the figure: '<= X ms: met' / 'NOT met', blank where none is set."""
+    most = GOALS_MS.get((protocol, condition)) if n == GOAL_NODES else None
+    if most is None:
+        return ""
+    return f"<= {most} ms: {'met' if per_round_ms <= most else 'NOT met'}"
 
 
 def scenario(protocol: str, n: int, extra: dict, view_size: int | None = None) -> Scenario:
@@ -92,7 +105,8 @@ def main() -> int:
                              "condition": condition, "rounds/s": 1 / per_round,
                              "ms/round": per_round * 1e3,
                              "bytes/node": size / n, "state_MiB": size / 2**20,
-                             "setup_s": setup})
+                             "setup_s": setup,
+                             "goal": goal(protocol, n, condition, per_round * 1e3)})
     frame = pd.DataFrame(rows)
     print(frame.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     return 0

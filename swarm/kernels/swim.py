@@ -33,7 +33,7 @@ import numpy as np
 from numba import njit
 
 from swarm.kernels.spreading import choose_partners, degree, neighbour
-from swarm.kernels.views import member_at, slot_of, tracked_columns
+from swarm.kernels.views import member_at, prefetch, slot_of, tracked_columns
 
 # status of a member in an observer's view (int8)
 ALIVE = 0
@@ -68,6 +68,10 @@ T_ACCUSATIONS = 9  # false suspicions / deaths asserted by Byzantine accusers
 N_TALLY = 10
 
 SINCE_MASK = 0xFFFF
+
+#: messages ahead whose rows swim_receive prefetches (the sender's snapshot, the receiver's
+#: view rows and counters; the snapshot count and CSR offset twice as far)
+AHEAD = 8
 
 
 @njit(cache=True, inline="always")
@@ -127,49 +131,73 @@ def apply_update(view, inc, since, tx, confirm, n_suspect, counts, live, n_pendi
                  pindptr, pindices, partial, width, r, m, s, x, t, limit, lifeguard,
                  health_max, tally):
     """Observer r hears "member m is s with incarnation x"; True if r's view changed. A
-    member r does not track (partial view) is ignored.
-
-    About itself (m == r): a suspicion or death with x >= own incarnation is refuted: the
-    incarnation becomes x + 1, ALIVE, queued (Lifeguard: health + 1). About another member
-    (SWIM section 4.2, memberlist's guards): ALIVE x overrides anything with a smaller
-    incarnation; SUSPECT x overrides ALIVE x' <= x and SUSPECT x' < x (a SUSPECT of the same
-    incarnation is a confirmation, counted with Lifeguard), never DEAD; DEAD x overrides
-    ALIVE / SUSPECT with x' <= x. An accepted update is queued for retransmission.
-    """
+    member r does not track (partial view) is ignored. (``apply_at`` with r's column of
+    m, found by ``slot_of``.)"""
     c = slot_of(pindptr, pindices, partial, width, r, m)
-    if m == r:
-        if s != ALIVE and x >= inc[r, c]:
-            inc[r, c] = x + 1
-            set_status(view, n_suspect, counts, live, r, c, r, ALIVE)
-            queue(tx, n_pending, r, c, limit)
-            tally[T_REFUTATIONS] += 1
-            tally[T_CHANGES] += 1
-            if lifeguard and health[r] < health_max:
-                health[r] += 1
-            return True
-        return False
+    return apply_at(view, inc, since, tx, confirm, n_suspect, counts, live, n_pending, health,
+                    r, c, m, s, x, t, limit, lifeguard, health_max, tally)
+
+
+# what an update does to an observer's entry (``decide``)
+IGNORE = 0  # no change
+CONFIRM = 1  # a SUSPECT of the same incarnation: a Lifeguard confirmation, no change
+REFUTE = 2  # about the observer itself: incarnation x + 1, ALIVE
+SUSPECT_FROM = 3  # a new suspicion: since = t, confirmations 0, then as TAKE
+TAKE = 4  # status s, incarnation x
+
+
+@njit(cache=True, inline="always")
+def decide(cur, cx, own, s, x):
+    """What "member m is s with incarnation x" does to an entry holding status cur and
+    incarnation cx (``own``: m is the observer itself). About itself: a suspicion or death
+    with x >= own incarnation is refuted. About another member (SWIM section 4.2,
+    memberlist's guards): ALIVE x overrides anything with a smaller incarnation; SUSPECT x
+    overrides ALIVE x' <= x and SUSPECT x' < x (a SUSPECT of the same incarnation is a
+    confirmation), never DEAD; DEAD x overrides ALIVE / SUSPECT with x' <= x. Scalars only:
+    no reference counts in the per-update loop."""
+    if own:
+        return REFUTE if s != ALIVE and x >= cx else IGNORE
+    if s == ALIVE:
+        return TAKE if x > cx else IGNORE
+    if s == SUSPECT:
+        if cur == SUSPECT and x == cx:
+            return CONFIRM
+        if (cur == ALIVE and x >= cx) or (cur == SUSPECT and x > cx):
+            return SUSPECT_FROM
+        return IGNORE
+    return IGNORE if cur == DEAD or x < cx else TAKE
+
+
+@njit(cache=True, inline="always")
+def apply_at(view, inc, since, tx, confirm, n_suspect, counts, live, n_pending, health, r, c,
+             m, s, x, t, limit, lifeguard, health_max, tally):
+    """Observer r hears "member m is s with incarnation x", m in column c of r's view (-1:
+    r does not track m, ignored); True if r's view changed (``decide``): a refutation sets
+    the incarnation to x + 1 and ALIVE (Lifeguard: health + 1), an accepted update sets
+    status and incarnation (a new suspicion also starts its timer); a change is queued for
+    retransmission. (``swim_receive`` writes the same steps out in its snapshot loop.)"""
     if c < 0:
         return False
-    cur = view[r, c]
-    cx = inc[r, c]
-    if s == ALIVE:
-        if x <= cx:
-            return False
-    elif s == SUSPECT:
-        if cur == SUSPECT and x == cx:
-            if lifeguard and confirm[r, c] < 255:
-                confirm[r, c] += 1
-            return False
-        if not ((cur == ALIVE and x >= cx) or (cur == SUSPECT and x > cx)):
-            return False
-        since[r, c] = t & SINCE_MASK
-        if lifeguard:
-            confirm[r, c] = 0
+    act = decide(view[r, c], inc[r, c], m == r, s, x)
+    if act == IGNORE:
+        return False
+    if act == CONFIRM:
+        if lifeguard and confirm[r, c] < 255:
+            confirm[r, c] += 1
+        return False
+    if act == REFUTE:
+        inc[r, c] = x + 1
+        set_status(view, n_suspect, counts, live, r, c, m, ALIVE)
+        if lifeguard and health[r] < health_max:
+            health[r] += 1
+        tally[T_REFUTATIONS] += 1
     else:
-        if cur == DEAD or x < cx:
-            return False
-    set_status(view, n_suspect, counts, live, r, c, m, s)
-    inc[r, c] = x
+        if act == SUSPECT_FROM:
+            since[r, c] = t & SINCE_MASK
+            if lifeguard:
+                confirm[r, c] = 0
+        inc[r, c] = x
+        set_status(view, n_suspect, counts, live, r, c, m, s)
     queue(tx, n_pending, r, c, limit)
     tally[T_CHANGES] += 1
     return True
@@ -217,10 +245,10 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
     # Kept as one loop (issue 14): the same steps as helper functions made it 4.5-12x slower
     # (numba kept a reference count per array argument per node; benchmarks in the commit).
     # Steps per live node, in order:
-    #   1. probe (lines 233-261): a new cycle draws its stride and offset (two doubles); the
+    #   1. probe (lines 262-290): a new cycle draws its stride and offset (two doubles); the
     #      cycle's next peer not held dead gets a PING (none left: the period is skipped);
-    #   2. gossip (lines 262-275): GOSSIP to min(gossip_nodes, d) random peers not held dead;
-    #   3. sync (lines 276-299): in a reconnect round, a SYNC to a random member held dead.
+    #   2. gossip (lines 291-304): GOSSIP to min(gossip_nodes, d) random peers not held dead;
+    #   3. sync (lines 305-328): in a reconnect round, a SYNC to a random member held dead.
     n = live.shape[0]
     chosen = np.empty(max(gossip_nodes, 1), np.int64)
     scratch = np.empty(max(gossip_nodes, 1), np.int64)
@@ -229,7 +257,8 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
     for i in range(n):
         if not live[i]:
             continue
-        d = degree(pindptr, pcomplete, n, i)
+        base = 0 if pcomplete else pindptr[i]  # (degree and neighbour written out: as
+        d = n - 1 if pcomplete else pindptr[i + 1] - base  # helpers, reference counts)
         if d > 0 and not (lifeguard and t < next_probe[i]):  # 1. probe
             s = probe_pos[i]
             if s == 0:
@@ -243,7 +272,7 @@ def swim_send(live, probe_pos, probe_a, probe_b, probe_target, next_probe, view,
             tc = -1
             while s < d:
                 q = (a * s + b) % d
-                j = neighbour(pindptr, pindices, pcomplete, i, q)
+                j = (q if q < i else q + 1) if pcomplete else pindices[base + q]
                 c = q if partial else j
                 s += 1
                 if view[i, c] != DEAD:
@@ -321,18 +350,41 @@ def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm
     ``rec_used[0]`` counts the relay records (rec_* arrays sized by the caller)."""
     # Kept as one loop (issue 14): its steps as helper functions made it 1.1-59x slower
     # (numba kept a reference count per array argument per message; benchmarks in the
-    # commit). Steps per message, in order:
-    #   1. piggyback (lines 340-369): a SYNC / SYNC_REPLY hands over the sender's alive
+    # commit). Steps per message, in order (0. prefetch the rows of message e + AHEAD):
+    #   1. piggyback (lines 392-476): a SYNC / SYNC_REPLY hands over the sender's alive
     #      members (1a), any other message the sender's snapshot (1b), then with Lifeguard a
     #      PING / PING_FWD the buddy suspicion (1c); then ``useful``;
-    #   2. the answer (lines 370-409), in the kind's own phase only: PING -> ACK, ACK ->
+    #   2. the answer (lines 477-514), in the kind's own phase only: PING -> ACK, ACK ->
     #      acked, PING_REQ -> a relay record and a PING_FWD, PING_FWD -> ACK_FWD, ACK_FWD ->
     #      ACK_RELAY to the first prober not yet relayed to, ACK_RELAY -> acked, SYNC ->
     #      SYNC_REPLY;
-    #   3. the reply (lines 410-419).
+    #   3. the reply (lines 515-524).
     nm = src.shape[0]
     r = 0
     for e in range(nm):
+        if e + 3 * AHEAD < nm:  # 0. prefetch what message e + AHEAD reads, in three steps:
+            prefetch(snap_count, src[e + 3 * AHEAD])  # the sender's snapshot count,
+        if e + 2 * AHEAD < nm and snap_count[src[e + 2 * AHEAD]] > 0:
+            prefetch(pindptr, dst[e + 2 * AHEAD])  # the receiver's CSR offset if needed,
+        if e + AHEAD < nm:  # then the rows
+            sa = src[e + AHEAD]
+            da = dst[e + AHEAD]
+            prefetch(sent, da)  # every answer: sent and snap_count of the answerer
+            prefetch(snap_count, da)
+            if snap_count[sa] > 0:
+                last_q = snap_member.shape[1] - 1
+                prefetch(snap_member, (sa, 0))
+                prefetch(snap_member, (sa, last_q))
+                prefetch(snap_inc, (sa, 0))
+                prefetch(snap_inc, (sa, last_q))
+                prefetch(snap_status, (sa, 0))
+                prefetch(view, (da, 0))
+                prefetch(tx, (da, 0))
+                for c in range(0, width + 15, 16):
+                    prefetch(inc, (da, c if c < width else width - 1))
+                if partial:
+                    prefetch(pindices, pindptr[da])
+                    prefetch(pindices, pindptr[da + 1] - 1)
         s = src[e]
         d = dst[e]
         k = kind[e]
@@ -347,24 +399,77 @@ def swim_receive(src, dst, kind, update, phase, t, view, inc, since, tx, confirm
                     if mm != d:
                         continue  # third parties: only the sender's alive members
                     heard = SUSPECT  # about me: a death is taken as a suspicion, refuted
-                if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
-                                n_pending, health, pindptr, pindices, partial, width, d, mm,
-                                heard, inc[s, c], t, limit, lifeguard, health_max, tally):
+                if apply_at(view, inc, since, tx, confirm, n_suspect, counts, live,
+                            n_pending, health, d,
+                            slot_of(pindptr, pindices, partial, width, d, mm), mm, heard,
+                            inc[s, c], t, limit, lifeguard, health_max, tally):
                     changed = True
         else:  # 1b. piggyback: the sender's snapshot
-            for q in range(snap_count[s]):
-                if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
-                                n_pending, health, pindptr, pindices, partial, width, d,
-                                snap_member[s, q], snap_status[s, q], snap_inc[s, q], t, limit,
-                                lifeguard, health_max, tally):
-                    changed = True
+            # (in member order, a partial view's own entry last: d's columns by one forward
+            # scan of its sorted peers, restarted for the out-of-order own entry)
+            cnt = snap_count[s]
+            lo = pindptr[d] if partial and cnt else 0
+            b = lo
+            b_end = pindptr[d + 1] if partial and cnt else 0
+            prev = -1
+            for q in range(cnt):
+                mm = snap_member[s, q]
+                if not partial:
+                    c = mm
+                elif mm == d:
+                    c = width - 1
+                else:
+                    if mm < prev:
+                        b = lo
+                    prev = mm
+                    while b < b_end and pindices[b] < mm:
+                        b += 1
+                    c = b - lo if b < b_end and pindices[b] == mm else -1
+                if c < 0:  # (apply_at written out: no reference counts per update)
+                    continue
+                us = snap_status[s, q]
+                ux = snap_inc[s, q]
+                cur = view[d, c]
+                act = decide(cur, inc[d, c], mm == d, us, ux)
+                if act == IGNORE:
+                    continue
+                if act == CONFIRM:
+                    if lifeguard and confirm[d, c] < 255:
+                        confirm[d, c] += 1
+                    continue
+                if act == REFUTE:
+                    inc[d, c] = ux + 1
+                    us = ALIVE
+                    if lifeguard and health[d] < health_max:
+                        health[d] += 1
+                    tally[T_REFUTATIONS] += 1
+                else:
+                    if act == SUSPECT_FROM:
+                        since[d, c] = t & SINCE_MASK
+                        if lifeguard:
+                            confirm[d, c] = 0
+                    inc[d, c] = ux
+                if cur == SUSPECT and us != SUSPECT:  # set_status
+                    n_suspect[d] -= 1
+                elif cur != SUSPECT and us == SUSPECT:
+                    n_suspect[d] += 1
+                if live[d] and d != mm:
+                    if cur != SUSPECT:
+                        counts[cur // 2, mm] -= 1
+                    if us != SUSPECT:
+                        counts[us // 2, mm] += 1
+                view[d, c] = us
+                if tx[d, c] == 0:  # queue
+                    n_pending[d] += 1
+                tx[d, c] = limit
+                tally[T_CHANGES] += 1
+                changed = True
             if lifeguard and (k == PING or k == PING_FWD):  # 1c. buddy suspicion
                 cs = slot_of(pindptr, pindices, partial, width, s, d)
                 if cs >= 0 and view[s, cs] == SUSPECT:
-                    if apply_update(view, inc, since, tx, confirm, n_suspect, counts, live,
-                                    n_pending, health, pindptr, pindices, partial, width, d, d,
-                                    SUSPECT, inc[s, cs], t, limit, lifeguard, health_max,
-                                    tally):
+                    if apply_at(view, inc, since, tx, confirm, n_suspect, counts, live,
+                                n_pending, health, d, width - 1 if partial else d, d,
+                                SUSPECT, inc[s, cs], t, limit, lifeguard, health_max, tally):
                         changed = True
         useful[e] = changed and update[e]
         if KIND_PHASE[k] != phase:
@@ -591,7 +696,12 @@ def swim_snapshot(live, tx, tx_words, view, inc, n_pending, max_piggyback, snap_
                 if x > level or (x == level and room > 0):
                     if x == level:
                         room -= 1
-                    snap_member[i, c] = member_at(pindptr, pindices, partial, width, i, j)
+                    if not partial:  # member_at, written out
+                        snap_member[i, c] = j
+                    elif j == width - 1:
+                        snap_member[i, c] = i
+                    else:
+                        snap_member[i, c] = pindices[pindptr[i] + j]
                     snap_status[i, c] = view[i, j]
                     snap_inc[i, c] = inc[i, j]
                     c += 1
@@ -623,8 +733,20 @@ def spend_transmissions(view, inc, tx, n_pending, sent, snap_member, snap_status
         c = snap_count[i]
         if c == 0 or sent[i] == 0:
             continue
+        # the snapshot is in column order: its columns by one forward scan of the row
+        # (written out: slot_of per entry cost a binary search and reference counts)
+        lo = pindptr[i] if partial else 0
+        b = lo
         for q in range(c):
-            j = slot_of(pindptr, pindices, partial, width, i, snap_member[i, q])
+            m = snap_member[i, q]
+            if not partial:
+                j = m
+            elif m == i:
+                j = width - 1
+            else:
+                while pindices[b] != m:
+                    b += 1
+                j = b - lo
             if view[i, j] == snap_status[i, q] and inc[i, j] == snap_inc[i, q] and tx[i, j]:
                 left = np.int64(tx[i, j]) - sent[i]
                 if left <= 0:
@@ -643,25 +765,29 @@ def judge_probes(live, view, since, tx, confirm, n_suspect, counts, n_pending, h
     - 1; the next probe comes 1 + health periods later). Counts T_PROBES, T_PROBES_LIVE,
     T_PROBED (``probed``: scratch), T_FAILED_LIVE, T_SUSPICIONS."""
     probed[:] = False
+    probes = 0  # the tallies in locals: a store to tally per node cannot stay in a register
+    probes_live = 0
+    n_probed = 0
+    failed_live = 0
     for i in range(live.shape[0]):
         j = probe_target[i]
         if not live[i] or j < 0:
             continue
-        cj = slot_of(pindptr, pindices, partial, width, i, j)
-        tally[T_PROBES] += 1
+        probes += 1
         if live[j]:
-            tally[T_PROBES_LIVE] += 1
+            probes_live += 1
             if not probed[j]:
                 probed[j] = True
-                tally[T_PROBED] += 1
+                n_probed += 1
         if acked[i]:
             if lifeguard and health[i] > 0:
                 health[i] -= 1
         else:
             if live[j]:
-                tally[T_FAILED_LIVE] += 1
+                failed_live += 1
             if lifeguard and health[i] < health_max:
                 health[i] += 1
+            cj = slot_of(pindptr, pindices, partial, width, i, j)  # (only unanswered probes)
             if view[i, cj] == ALIVE:
                 set_status(view, n_suspect, counts, live, i, cj, j, SUSPECT)
                 since[i, cj] = t & SINCE_MASK
@@ -672,6 +798,10 @@ def judge_probes(live, view, since, tx, confirm, n_suspect, counts, n_pending, h
                 tally[T_CHANGES] += 1
         if lifeguard:
             next_probe[i] = t + 1 + health[i]
+    tally[T_PROBES] += probes
+    tally[T_PROBES_LIVE] += probes_live
+    tally[T_PROBED] += n_probed
+    tally[T_FAILED_LIVE] += failed_live
 
 
 @njit(cache=True, inline="always")

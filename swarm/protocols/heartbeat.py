@@ -205,7 +205,7 @@ class Heartbeat(Protocol):
         agree, failed, oldest = k.heartbeat_commit(
             state.live, state.hb, state.hb_next, state.last, t, self.t_fail, self.t_cleanup,
             self._dead_count, self.tally, self.views.indptr, self.views.indices,
-            self.views.partial)
+            self.views.partial, bool(state.live.all()))
         held = self._dead_count > 0  # heartbeat: detected = declared failed (or forgotten)
         Episodes.record_detected(state, held, held, t)
         Episodes.record_all_dead(state, self._dead_count, self.trackers, t)

@@ -657,3 +657,40 @@ def test_accusations_run_from_start_to_end_and_accusers_timeouts_are_not_counted
     assert (acc.loc[3:50] > 0).all() and acc.drop(range(3, 51)).eq(0).all()
     assert accusers[0] > 0
     assert int(rounds["declarations"].sum()) == honest[0]
+
+
+@pytest.mark.parametrize("size", [5, 8])
+def test_heartbeat_receive_merge_equals_member_by_member(size):
+    """The kernel merges the sender's and receiver's sorted peer rows (issue 15); a plain
+    reference maps each of the sender's columns with ``Views.col``, member by member in batch
+    order. Random counters and ages, capped (asymmetric, uneven) views on an overlay and a
+    ring lattice, random pairs (a receiver need not be the sender's peer), repeated
+    receivers: equal ``hb_next`` and ``useful``."""
+    from swarm.kernels.heartbeat import heartbeat_receive
+
+    rng = np.random.default_rng(size)
+    n = 120
+    for views in (Views(BarabasiAlbert(m=3).build(n, np.random.default_rng(2)), size, rng),
+                  Views(Topology(n, complete=True), size, rng)):
+        w = views.width
+        hb = rng.integers(-1, 40, (n, w)).astype(np.int32)
+        last = rng.integers(0, 30, (n, w)).astype(np.int32)
+        hb_next = np.maximum(hb, rng.integers(-1, 40, (n, w)).astype(np.int32))
+        src = rng.integers(0, n, 400).astype(np.int32)
+        peer_of = [views.peers(int(s)) or [int(s) ^ 1] for s in src]
+        dst = np.array([p[int(rng.integers(len(p)))] if rng.random() < 0.8
+                        else int(rng.integers(n)) for p in peer_of], np.int32)
+        t, t_fail = 30, 12
+        want, want_useful = hb_next.copy(), np.zeros(src.size, np.bool_)
+        for e, (s, r) in enumerate(zip(src.tolist(), dst.tolist(), strict=True)):
+            for c, m in enumerate(views.row_members(s).tolist()):
+                if m < 0 or hb[s, c] < 0 or t - last[s, c] >= t_fail:
+                    continue
+                rc = views.col(r, m)
+                if rc >= 0 and hb[s, c] > want[r, rc]:
+                    want[r, rc] = hb[s, c]
+                    want_useful[e] = True
+        got, useful = hb_next.copy(), np.zeros(src.size, np.bool_)
+        heartbeat_receive(src, dst, hb, got, last, t, t_fail, useful, views.indptr,
+                          views.indices, True)
+        assert np.array_equal(got, want) and np.array_equal(useful, want_useful)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from swarm.kernels.views import prefetch
+from swarm.kernels.memory import prefetch
 
 GOSSIP = 0  # a node's table of heartbeat counters (the members it holds alive)
 

@@ -31,23 +31,34 @@ HUGE_BYTES = 4 * 2**20
 
 
 @intrinsic
-def prefetch(typingctx, arr, row):  # type: ignore[no-untyped-def]
-    """``prefetch(arr, i)``: hint the CPU to bring the cache line of ``arr[i, 0, ...]`` into
-    cache (LLVM's ``llvm.prefetch``, read, high locality). No bounds check and no effect on
-    any value: call it only with a valid row."""
-    if not isinstance(arr, types.Array) or not isinstance(row, types.Integer):
+def prefetch(typingctx, arr, idx):  # type: ignore[no-untyped-def]
+    """A hint to the cache: start loading the line of ``arr[idx]`` — ``idx`` an integer (the
+    first element of row ``idx`` of an array of any rank) or a tuple of ``arr.ndim``
+    integers. No effect on any value and no bounds check: the address is only computed
+    (``llvm.prefetch``, read, high locality). Receive loops call it for the rows of a message
+    a few messages ahead, so that the cache misses of a batch in random order overlap
+    instead of queueing one after the other."""
+    if not isinstance(arr, types.Array):
         return None
-    sig = types.void(arr, row)
+    if isinstance(idx, types.Integer):
+        count, itys = 1, [idx]
+    elif isinstance(idx, types.BaseTuple) and len(idx) == arr.ndim and all(
+            isinstance(x, types.Integer) for x in idx):
+        count, itys = len(idx), list(idx)
+    else:
+        return None
 
     def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
         aryty = signature.args[0]
         ary = context.make_array(aryty)(context, builder, args[0])
+        raw = [args[1]] if count == 1 else cgutils.unpack_tuple(builder, args[1], count)
+        inds = [context.cast(builder, v, t, types.intp) for v, t in zip(raw, itys, strict=True)]
         zero = context.get_constant(types.intp, 0)
-        first = context.cast(builder, args[1], signature.args[1], types.intp)
+        inds += [zero] * (aryty.ndim - len(inds))
         ptr = cgutils.get_item_pointer2(
             context, builder, data=ary.data, shape=cgutils.unpack_tuple(builder, ary.shape),
             strides=cgutils.unpack_tuple(builder, ary.strides), layout=aryty.layout,
-            inds=[first] + [zero] * (aryty.ndim - 1), wraparound=False, boundscheck=False)
+            inds=inds, wraparound=False, boundscheck=False)
         i8p = ir.IntType(8).as_pointer()
         i32 = ir.IntType(32)
         fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
@@ -56,7 +67,7 @@ def prefetch(typingctx, arr, row):  # type: ignore[no-untyped-def]
                           ir.Constant(i32, 3), ir.Constant(i32, 1)])
         return context.get_dummy_value()
 
-    return sig, codegen
+    return types.void(arr, idx), codegen
 
 
 def large_array(shape: tuple[int, ...], dtype: type | np.dtype, fill: object) -> np.ndarray:

@@ -229,9 +229,9 @@ def spreading_send(
     for c in prange(chunks):
         lo, hi = chunk_range(c, n)
         resent[c] = send_chunk(
-            lo, hi, offsets[c], offsets[c + 1] - offsets[c], informed, live, indptr, indices, complete, fanout, push, pull,
-            key0, key1, src, dst, kind, update, t, ack, retry_after, max_retries,
-            pend_dst, pend_due, pend_tries)
+            lo, hi, offsets[c], offsets[c + 1] - offsets[c], informed, live, indptr, indices,
+            complete, fanout, push, pull, key0, key1, src, dst, kind, update, t, ack,
+            retry_after, max_retries, pend_dst, pend_due, pend_tries)
     return offsets[chunks], resent.sum()
 
 

@@ -32,8 +32,9 @@ import math
 import numpy as np
 from numba import njit
 
+from swarm.kernels.memory import prefetch
 from swarm.kernels.spreading import choose_partners, degree, neighbour
-from swarm.kernels.views import member_at, prefetch, slot_of, tracked_columns
+from swarm.kernels.views import member_at, slot_of, tracked_columns
 
 # status of a member in an observer's view (int8)
 ALIVE = 0

@@ -6,48 +6,9 @@ in a node's view and back. A full view (``partial`` False) has ``width = n`` col
 
 from __future__ import annotations
 
-from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import njit
 
-
-@intrinsic
-def prefetch(typingctx, arr, idx):
-    """A hint to the cache: start loading the line of ``arr[idx]`` (``idx`` an integer, or a
-    tuple of integers for a 2-d array). No effect on any result, and no bounds check: the
-    address is only computed (``llvm.prefetch``, read, high locality). The receive kernels
-    call it for the rows of a message a few messages ahead, so that the cache misses of a
-    batch in random order overlap instead of queueing one after the other."""
-    if not isinstance(arr, types.Array):
-        return None
-    if isinstance(idx, types.Integer):
-        count, itys = 1, [idx]
-    elif isinstance(idx, types.BaseTuple) and all(isinstance(x, types.Integer) for x in idx):
-        count, itys = len(idx), list(idx)
-    else:
-        return None
-    if count != arr.ndim:
-        return None
-
-    def codegen(context, builder, signature, args):
-        aryty = signature.args[0]
-        ary = context.make_array(aryty)(context, builder, args[0])
-        raw = [args[1]] if count == 1 else cgutils.unpack_tuple(builder, args[1], count)
-        inds = [context.cast(builder, v, t, types.intp) for v, t in zip(raw, itys, strict=True)]
-        ptr = cgutils.get_item_pointer2(context, builder, data=ary.data,
-                                        shape=cgutils.unpack_tuple(builder, ary.shape),
-                                        strides=cgutils.unpack_tuple(builder, ary.strides),
-                                        layout=aryty.layout, inds=inds, wraparound=False,
-                                        boundscheck=False)
-        i8p = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
-        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
-        return context.get_dummy_value()
-
-    return types.void(arr, idx), codegen
+from swarm.kernels.memory import prefetch
 
 
 @njit(cache=True, inline="always")

@@ -10,7 +10,6 @@ from swarm.kernels import spreading as k
 from swarm.kernels.metrics import count_flag_live
 from swarm.topology import Topology, from_edges
 
-
 KEY = (12345, 678)  # a counter-stream key (key0, key1)
 
 

@@ -55,7 +55,22 @@ class Timed:
 
     def __init__(self, protocol: Any) -> None:
         self.protocol = protocol
-        self.send_s = self.receive_s = 0.0
+        self.send_s = self.receive_s = self.end_s = 0.0
+
+    @classmethod
+    def attach(cls, engine: Any) -> Timed:
+        """Time ``engine``'s send, receive and end_round from now on (the engine's driver)."""
+        timed = cls(engine.protocol)
+        engine.driver = timed
+        end_round = engine.protocol.end_round
+
+        def timed_end(state: Any, t: int) -> None:
+            t1 = time.perf_counter()
+            end_round(state, t)
+            timed.end_s += time.perf_counter() - t1
+
+        engine.protocol.end_round = timed_end
+        return timed
 
     def send(self, *args: Any) -> Any:
         t0 = time.perf_counter()
@@ -91,18 +106,7 @@ def measure(n: int, keys: int, mode: str, topo_name: str, rounds: int, reps: int
                           if name != "live")
         for _ in range(WARM_ROUNDS):
             engine.step()
-        timed = Timed(engine.protocol)
-        engine.driver = timed
-        end_round = engine.protocol.end_round
-        spent = {"end": 0.0}
-
-        def timed_end(state: Any, t: int, end_round: Any = end_round,
-                      spent: dict[str, float] = spent) -> None:
-            t1 = time.perf_counter()
-            end_round(state, t)
-            spent["end"] += time.perf_counter() - t1
-
-        engine.protocol.end_round = timed_end  # type: ignore[method-assign]
+        timed = Timed.attach(engine)
         t0 = time.perf_counter()
         done = 0
         for _ in range(rounds):
@@ -110,7 +114,7 @@ def measure(n: int, keys: int, mode: str, topo_name: str, rounds: int, reps: int
         loop = time.perf_counter() - t0
         assert done == rounds, "the run stopped early"
         row = {"loop": loop / rounds, "send": timed.send_s / rounds,
-               "receive": timed.receive_s / rounds, "end": spent["end"] / rounds}
+               "receive": timed.receive_s / rounds, "end": timed.end_s / rounds}
         if best is None or row["loop"] < best["loop"]:
             best = row
     assert best is not None

@@ -66,24 +66,13 @@ def measure(n: int, label: str, topology: Any, topo_name: str, rounds: int, reps
     best: dict[str, float] | None = None
     for _ in range(reps):
         engine = Engine(s, topology=topology)
-        timed = Timed(engine.protocol)
-        engine.driver = timed
-        end_round = engine.protocol.end_round
-        spent = {"end": 0.0}
-
-        def timed_end(state: Any, t: int, end_round: Any = end_round,
-                      spent: dict[str, float] = spent) -> None:
-            t1 = time.perf_counter()
-            end_round(state, t)
-            spent["end"] += time.perf_counter() - t1
-
-        engine.protocol.end_round = timed_end  # type: ignore[method-assign]
+        timed = Timed.attach(engine)
         t0 = time.perf_counter()
         engine.run()
         loop = time.perf_counter() - t0
         done = engine.state.round
         row = {"rounds": done, "loop": loop / done, "send": timed.send_s / done,
-               "receive": timed.receive_s / done, "end": spent["end"] / done}
+               "receive": timed.receive_s / done, "end": timed.end_s / done}
         if best is None or row["loop"] < best["loop"]:
             best = row
     assert best is not None

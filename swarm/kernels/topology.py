@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from swarm.kernels.parallel import chunk_range, chunks_of
+from swarm.kernels.parallel import CHUNK, chunk_range, chunks_of
 from swarm.kernels.philox import pair_uniforms
 
 __all__ = [
@@ -182,59 +182,28 @@ def k_out_csr(n, k, targets, parts):
     the same arrays as ``csr_from_edges`` of the edges ``(i, pick)``, built knowing their
     shape, in parallel. No pick is a self-loop and a node's picks are distinct, so row ``i``
     is the sorted union of its own ``k`` picks and the nodes that picked it: those come out
-    of one counting sort already in increasing order (sources scanned in order), and a merge
-    drops a pair that picked each other.
+    of a stable sort by destination already in increasing order (sources scanned in order),
+    and a merge drops a pair that picked each other.
 
-    The counting sort splits the *destinations* into ``parts`` ranges (one task each, every
-    task scanning all picks in order and acting on its own range, without a branch): each
-    node's pickers are then written in source order by one task, whatever ``parts`` is. Rows
-    are sorted (each node's own picks, in place in ``targets``) and merged in chunks of nodes:
-    once to count each row's length, once to write it.
+    The pickers are sorted by destination in two cache-friendly steps (``_k_out_pickers``):
+    ``parts`` source ranges scatter their picks into one bucket per chunk of ``CHUNK``
+    destinations, then each bucket is counting-sorted on its own. Rows are sorted (each
+    node's own picks, in place in ``targets``, ``_sort_distinct``) and merged in chunks of
+    nodes: once to count each row's length, once to write it. The arrays do not depend on
+    ``parts`` or the number of threads.
 
     Returns ``(indptr int64 (n+1,), indices int32)``.
     """
-    m = n * k
-    counts = np.zeros(n + 1 + parts, np.int64)  # counts[t + 1]; counts[n + 1 + r]: r's dump
-    for r in prange(parts):
-        lo = n * r // parts
-        hi = n * (r + 1) // parts
-        dump = n + 1 + r
-        for e in range(m):
-            t = targets[e]
-            counts[t + 1 if lo <= t < hi else dump] += 1
-    in_start = np.empty(n + 1, np.int64)
-    in_start[0] = 0
-    for i in range(n):
-        in_start[i + 1] = in_start[i] + counts[i + 1]
-    pos = np.empty(n + parts, np.int64)  # pos[n + r]: where task r writes what is not its own
-    pos[:n] = in_start[:n]
-    pickers = np.empty(m + parts, np.int32)
-    for r in prange(parts):
-        lo = n * r // parts
-        hi = n * (r + 1) // parts
-        pos[n + r] = m + r
-        for i in range(n):
-            for e in range(i * k, (i + 1) * k):
-                t = targets[e]
-                own = lo <= t < hi
-                at = t if own else n + r
-                p = pos[at]
-                pickers[p] = i
-                pos[at] = p + own
+    in_start, pickers = _k_out_pickers(n, k, targets, parts)
     chunks = chunks_of(n)
     lengths = np.empty(n + 1, np.int64)
     lengths[0] = 0
     for c in prange(chunks):
         lo, hi = chunk_range(c, n)
+        scratch = np.empty(k, np.int32)
         for i in range(lo, hi):
             row = targets[i * k:(i + 1) * k]
-            for j in range(1, k):  # insertion sort of the k picks (k is small)
-                x = row[j]
-                q = j
-                while q > 0 and row[q - 1] > x:
-                    row[q] = row[q - 1]
-                    q -= 1
-                row[q] = x
+            _sort_distinct(row, scratch)
             lengths[i + 1] = _k_out_merge(row, pickers, in_start[i], in_start[i + 1],
                                           row, 0, False)
     indptr = np.empty(n + 1, np.int64)
@@ -248,6 +217,24 @@ def k_out_csr(n, k, targets, parts):
             _k_out_merge(targets[i * k:(i + 1) * k], pickers, in_start[i], in_start[i + 1],
                          indices, indptr[i], True)
     return indptr, indices
+
+
+@njit(cache=True, inline="always")
+def _sort_distinct(row, scratch):
+    """Sort ``row`` (distinct values) in place. Up to 32 values by rank (each value's place
+    is the number of values below it: compares without a branch, which vectorise, ~3x an
+    insertion sort's speed on 20 random picks); longer rows by ``ndarray.sort``."""
+    k = row.shape[0]
+    if k > 32:
+        row.sort()
+        return
+    scratch[:] = row
+    for a in range(k):
+        x = scratch[a]
+        r = 0
+        for b in range(k):
+            r += scratch[b] < x
+        row[r] = x
 
 
 @njit(cache=True, inline="always")
@@ -268,6 +255,62 @@ def _k_out_merge(own, pickers, b, b_end, out, w, write):
         a += x <= y
         b += y <= x  # both advance on a pair that picked each other: one edge
     return n_out
+
+
+@njit(cache=True, parallel=True)
+def _k_out_pickers(n, k, targets, parts):
+    """The nodes that picked each node, in increasing order: ``pickers[in_start[t]:
+    in_start[t + 1]]`` for node ``t``. A stable sort of the picks by destination in two
+    steps that each touch a few cache lines at a time (a one-step counting sort over ``n``
+    counters misses the cache on every pick): (1) the sources, split into ``parts``
+    ranges, scatter ``(source, destination within its chunk)`` into one bucket per
+    destination chunk, each range at an offset counted beforehand; (2) each bucket is
+    counting-sorted over its ``CHUNK`` destinations. Both steps keep source order, so the
+    result is the same for any ``parts``."""
+    m = n * k
+    buckets = chunks_of(n)
+    hist = np.zeros((parts, buckets), np.int64)
+    for r in prange(parts):
+        for e in range(n * r // parts * k, n * (r + 1) // parts * k):
+            hist[r, targets[e] // CHUNK] += 1
+    start = np.empty(buckets + 1, np.int64)  # bucket b at start[b]..start[b + 1]
+    offset = np.empty((parts, buckets), np.int64)  # where range r writes into bucket b
+    start[0] = 0
+    for b in range(buckets):
+        at = start[b]
+        for r in range(parts):
+            offset[r, b] = at
+            at += hist[r, b]
+        start[b + 1] = at
+    source = np.empty(m, np.int32)
+    local = np.empty(m, np.uint16)  # destination - its chunk's first node (CHUNK <= 2**16)
+    for r in prange(parts):
+        at = offset[r]
+        for i in range(n * r // parts, n * (r + 1) // parts):
+            for e in range(i * k, (i + 1) * k):
+                t = targets[e]
+                b = t // CHUNK
+                q = at[b]
+                source[q] = i
+                local[q] = t - b * CHUNK
+                at[b] = q + 1
+    in_start = np.empty(n + 1, np.int64)
+    in_start[n] = m
+    pickers = np.empty(m, np.int32)
+    for b in prange(buckets):
+        lo, hi = chunk_range(b, n)
+        first = start[b]
+        count = np.zeros(CHUNK + 1, np.int64)
+        for q in range(first, start[b + 1]):
+            count[local[q] + 1] += 1
+        for j in range(hi - lo):  # exclusive prefix: count[j] is node lo + j's first place
+            count[j + 1] += count[j]
+            in_start[lo + j] = first + count[j]
+        for q in range(first, start[b + 1]):
+            j = local[q]
+            pickers[first + count[j]] = source[q]
+            count[j] += 1
+    return in_start, pickers
 
 
 # -- random regular -----------------------------------------------------------------------

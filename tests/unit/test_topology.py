@@ -426,14 +426,16 @@ def test_k_out_picks_are_uniform_subsets():
 
 
 @pytest.mark.parametrize("n, k", [(2, 1), (3, 2), (5, 4), (40, 1), (60, 3), (3000, 7),
-                                  (20_000, 20)])
+                                  (20_000, 20), (9000, 40)])
 def test_k_out_csr_equals_the_general_builder(n, k):
     """The k-out builder (``k_out_csr``) gives exactly the arrays of ``csr_from_edges`` on
-    the same picks: sorted rows, a mutual pick merged into one edge, same dtypes."""
+    the same picks: sorted rows, a mutual pick merged into one edge, same dtypes. 20,000 and
+    9,000 nodes span several buckets of destinations (``CHUNK`` = 4096 each, the last one
+    partial); k = 40 takes the long-row sort."""
     targets = kernels.k_out_picks(n, k, n, k)
     sources = np.repeat(np.arange(n, dtype=np.int32), k)
     want_ptr, want_idx = kernels.csr_from_edges(n, sources, targets)
-    for parts in (1, 2, 3):  # destination ranges of the counting sort: the same arrays
+    for parts in (1, 2, 3):  # source ranges of the bucket scatter: the same arrays
         ptr, idx = kernels.k_out_csr(n, k, targets.copy(), parts)
         assert ptr.dtype == want_ptr.dtype and idx.dtype == want_idx.dtype
         assert np.array_equal(ptr, want_ptr) and np.array_equal(idx, want_idx)

@@ -8,8 +8,9 @@ the wall time of ``swarm.sweep`` over the same runs in-process and on a Dask Loc
 and of 2 worker processes (one thread each, on 127.0.0.1). For the clusters, start-up and the
 workers' first Numba cache load (a one-off ~1 s per worker process, paid by its first sweep)
 are excluded by a small warm-up sweep before timing; planning, task overhead, result transfer
-and the Parquet writes are included. Overhead = wall / (sum of single runs / workers) - 1; the
-goal is <= 15%. Speed-up = wall with 1 worker / wall with 2 workers.
+and the Parquet writes are included. Overhead = wall / (sum of single runs / workers) - 1.
+Speed-up = wall with 1 worker / wall with 2 workers. Goals (issue 15, quiet machine): overhead
+<= 10% and 2 workers >= 1.8x one worker; the table says whether each is met.
 
 Each sweep is timed right after its own sum of single runs, ``--repeats`` times (default
 5), and the table gives the median overhead of these pairs with its range: on this shared
@@ -30,6 +31,9 @@ import pandas as pd
 
 import swarm
 from swarm.rng import replicate_seeds
+
+OVERHEAD_GOAL = 0.10  # issue 15: a sweep's wall time within 10% of its runs' own time
+SPEEDUP_GOAL = 1.8  # issue 15: 2 workers against 1
 
 
 def main() -> int:
@@ -84,11 +88,16 @@ def main() -> int:
                 swarm.sweep(base.replace({"nodes": 100}), seeds=2 * workers, out=warm,
                             executor=client, batch_size=1, progress=False)
             walls[workers] = timed(client, workers, f"LocalCluster {workers} worker(s)")
+    for row in rows:
+        row["goal"] = f"<= {OVERHEAD_GOAL:.0%}: " + (
+            "met" if row["overhead"] <= OVERHEAD_GOAL else "NOT met")
     frame = pd.DataFrame(rows)
     print(f"{args.runs} runs of {args.nodes}-node push-pull, kernel path; medians of "
-          f"{args.repeats} pairs (single runs, then the sweep); goal: overhead <= 15%")
+          f"{args.repeats} pairs (single runs, then the sweep)")
     print(frame.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"\nspeed-up 1 -> 2 workers: {walls[1] / walls[2]:.2f}x")
+    speedup = walls[1] / walls[2]
+    print(f"\nspeed-up 1 -> 2 workers: {speedup:.2f}x (goal >= {SPEEDUP_GOAL}x: "
+          f"{'met' if speedup >= SPEEDUP_GOAL else 'NOT met'})")
     return 0
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["philox4x32", "uniform", "pair_uniforms", "uniform_table", "to_double"]
+__all__ = ["philox4x32", "uniform", "pair_uniforms", "fill_pairs", "uniform_table", "to_double"]
 
 _M0 = np.uint64(0xD2511F53)
 _M1 = np.uint64(0xCD9E8D57)
@@ -81,12 +81,23 @@ def pair_uniforms(k0, k1, t, pair, j, sub):
 
 
 @njit(cache=True)
+def fill_pairs(k0, k1, t, first, j, sub, out):
+    """``out[2q]``, ``out[2q + 1]`` = draw ``j`` of nodes ``first + 2q`` and ``first + 2q + 1``
+    in round ``t``, for ``q < len(out) // 2`` (``first`` even): one block per pair of nodes.
+    A loop that does nothing else vectorises, if its indices count from 0: written as
+    ``out[2p - first]`` over the pairs' own numbers the same loop runs ~6x slower (a possibly
+    negative index is wrapped around, a branch per store)."""
+    p0 = first >> 1
+    for q in range(out.shape[0] >> 1):
+        a, b = pair_uniforms(k0, k1, t, p0 + q, j, sub)
+        out[2 * q] = a
+        out[2 * q + 1] = b
+
+
+@njit(cache=True)
 def uniform_table(k0, k1, t, sub, out):
     """out[j, i] = uniform(k0, k1, t, i, j, sub): draws 0..width-1 of every node in round t
     (the agent path takes a round's draws this way, one call for all nodes). ``out`` has an
     even number of columns."""
     for j in range(out.shape[0]):
-        for p in range(out.shape[1] >> 1):
-            a, b = pair_uniforms(k0, k1, t, p, j, sub)
-            out[j, 2 * p] = a
-            out[j, 2 * p + 1] = b
+        fill_pairs(k0, k1, t, 0, j, sub, out[j])

@@ -16,7 +16,7 @@ from numba import njit, prange
 
 from swarm.kernels.memory import AHEAD, prefetch
 from swarm.kernels.parallel import CHUNK, chunk_range
-from swarm.kernels.philox import pair_uniforms, uniform
+from swarm.kernels.philox import fill_pairs, uniform
 
 CALL = 0  # a request: a push (update=True) or a pull request (update=False)
 REPLY = 1  # the answer to a pull request: always carries the update
@@ -129,10 +129,7 @@ def send_chunk(
         # than the general loop below): one call per sender, no slots, no list of ranks
         if 4 * calls > hi - lo:
             u = np.empty(hi - lo + 1, np.float64)  # lo is even: whole pairs
-            for p in range(lo >> 1, (hi + 1) >> 1):
-                a, b = pair_uniforms(key0, key1, t, p, 0, 0)
-                u[2 * p - lo] = a
-                u[2 * p + 1 - lo] = b
+            fill_pairs(key0, key1, t, lo, 0, 0, u)
             for i in range(lo, hi):
                 if sends(live[i], informed[i], push, pull):
                     d = degree(indptr, complete, n, i)

@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from swarm.kernels.parallel import CHUNK, chunk_range, chunks_of
-from swarm.kernels.philox import pair_uniforms
+from swarm.kernels.philox import fill_pairs
 
 __all__ = [
     "uniform_below",
@@ -137,10 +137,7 @@ def _k_out_chunk(lo, hi, n, k, key0, key1, out):
     in a loop that vectorises (one Philox block per pair of nodes and pick), then the picks."""
     u = np.empty((k, hi - lo + 1), np.float64)
     for jj in range(k):
-        for p in range(lo >> 1, (hi + 1) >> 1):
-            a, b = pair_uniforms(key0, key1, 0, p, jj, 0)
-            u[jj, 2 * p - lo] = a
-            u[jj, 2 * p + 1 - lo] = b
+        fill_pairs(key0, key1, 0, lo, jj, 0, u[jj])
     raw = np.empty(k, np.int64)
     first = n - 1 - k
     for i in range(lo, hi):

@@ -120,7 +120,7 @@ def send_chunk(
 
     Where the draws come from matters (10^6 nodes, one thread): a Philox block computed inside
     the send loop waits for its own 10 dependent rounds (~18 ns), while a loop that does
-    nothing else vectorises (one block per pair of nodes, ~4.5 ns a node). So the draws are
+    nothing else vectorises (``fill_pairs``, ~0.6 ns a node). So the draws are
     computed first, in loops of their own — for every node of the chunk when most of them
     send (fanout 1), else for the senders only."""
     n = informed.shape[0]

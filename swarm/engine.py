@@ -233,7 +233,21 @@ class Engine:
         return self.protocol.annotate_events(frame, self.rows)
 
     def rounds_frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame.from_records(self.rows)
+        """``run.rounds``: one row per round; every column float64 or int64 (booleans and
+        narrower integers widened), ``coverage`` as it came."""
+        rows = self.rows
+        names = list(rows[0]) if rows else []
+        if rows and all(len(row) == len(names) and row.keys() == rows[0].keys()
+                        for row in rows):
+            # the usual case, every round the same columns: one array per column, one frame
+            # (the general path below costs ~3 ms a run, more than a 10^4-node run's rounds)
+            columns = {name: np.array([row[name] for row in rows]) for name in names}
+            if all(a.dtype.kind in "biuf" for a in columns.values()):
+                for name, a in columns.items():
+                    if name != "coverage" and a.dtype != np.float64:
+                        columns[name] = a.astype(np.int64)
+                return pd.DataFrame(columns, copy=False)
+        frame = pd.DataFrame.from_records(rows)
         for col in frame.columns:
             if col != "coverage" and frame[col].dtype != np.float64:
                 frame[col] = frame[col].astype(np.int64)

@@ -131,6 +131,9 @@ def send_chunk(
             u = np.empty(hi - lo + 1, np.float64)  # lo is even: whole pairs
             fill_pairs(key0, key1, t, lo, 0, 0, u)
             for i in range(lo, hi):
+                if not complete and i + AHEAD < hi:  # the entry a later node will pick
+                    a = i + AHEAD
+                    prefetch(indices, indptr[a] + int(u[a - lo] * (indptr[a + 1] - indptr[a])))
                 if sends(live[i], informed[i], push, pull):
                     d = degree(indptr, complete, n, i)
                     if d == 0:

@@ -175,6 +175,7 @@ class Aggregation(Protocol):
 
     metric_names = ("mean", "variance", "max_rel_error", "disagreement", "bias")
     node_states = ("off by > 10%", "off by 1-10%", "within 1%")
+    counter_draws = True  # partners chosen in parallel (``call_neighbours``)
     byzantine_behaviours = ("forge", "equivocate", "censor")
     call_kind: ClassVar[int]
     #: estimates are ``num / den`` (push-sum) or ``num`` (averaging)
@@ -225,7 +226,7 @@ class Aggregation(Protocol):
         return state.live & honest, target
 
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
-        return call_neighbours(self, state, rng, 1, self.call_kind)
+        return call_neighbours(self, state, rng, 1, self.call_kind, t=t)
 
     def estimates(self, state: SwarmState) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError

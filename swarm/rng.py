@@ -17,9 +17,11 @@ stream from ``Streams`` by name (protocols: ``self.streams``).
 pure function of (seed, name, round, node, draw index), Philox4x32-10
 (``swarm.kernels.philox``), not the next value of a sequence. A kernel can then draw for its
 nodes on any number of threads, in any order, and the agent path, node by node, gets the same
-bits. The spreading protocols (push, pull, push-pull) and aggregation (averaging, push-sum)
-take their partner choices this way (``Protocol.counter_draws``); the others still consume
-the sequential ``protocol`` stream in node order.
+bits. The spreading protocols (push, pull, push-pull) and those that call through
+``swarm.protocols.calls.call_neighbours`` (averaging, push-sum, anti-entropy, heartbeat,
+majority, voter) take their partner choices this way (``Protocol.counter_draws``); SWIM,
+rumour mongering and the register still consume the sequential ``protocol`` stream in node
+order.
 """
 
 from __future__ import annotations

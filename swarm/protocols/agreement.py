@@ -126,6 +126,7 @@ class Majority(Protocol):
     Agent = OpinionAgent
     max_phases = 2  # ask -> tell
     metric_names = ("ones", "fraction_one", "agreement")
+    counter_draws = True  # partners chosen in parallel (``call_neighbours``)
     node_states = ("opinion 0", "opinion 1")
     byzantine_behaviours = ("forge", "equivocate", "censor")
 
@@ -161,7 +162,7 @@ class Majority(Protocol):
         state.add("ones", np.zeros(n, np.int32))
 
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
-        return call_neighbours(self, state, rng, self.sample_size, ASK)
+        return call_neighbours(self, state, rng, self.sample_size, ASK, t=t)
 
     def receive(
         self, state: SwarmState, msgs: Messages, phase: int

@@ -129,6 +129,7 @@ class AntiEntropy(Protocol):
     Agent = AntiEntropyAgent
     max_phases = 2  # call -> reply
     metric_names = ("up_to_date", "coverage", "fresh", "versions_behind", "writes")
+    counter_draws = True  # partners chosen in parallel (``call_neighbours``)
 
     def __init__(self, params: Any, topology: Any) -> None:
         super().__init__(params, topology)
@@ -171,7 +172,7 @@ class AntiEntropy(Protocol):
 
     # -- kernel path -------------------------------------------------------------------------
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
-        return call_neighbours(self, state, rng, self.params.fanout, self.call_kind)
+        return call_neighbours(self, state, rng, self.params.fanout, self.call_kind, t=t)
 
     def receive(
         self, state: SwarmState, msgs: Messages, phase: int

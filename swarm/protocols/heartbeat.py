@@ -139,6 +139,7 @@ class Heartbeat(Protocol):
     Params = HeartbeatParams
     Agent = HeartbeatAgent
     max_phases = 1
+    counter_draws = True  # partners chosen in parallel (``call_neighbours``)
     metric_names = ("agreement", "failed_views", "max_age", "declarations",
                     "false_positives", "cleanups", "readds")
 
@@ -181,7 +182,7 @@ class Heartbeat(Protocol):
     # -- kernel path -------------------------------------------------------------------------
     def send(self, state: SwarmState, t: int, rng: np.random.Generator) -> Messages:
         # every live node sends its table to min(fanout, degree) distinct random peers
-        return call_neighbours(self, state, rng, self.params.fanout, GOSSIP, self.views)
+        return call_neighbours(self, state, rng, self.params.fanout, GOSSIP, self.views, t=t)
 
     def receive(
         self, state: SwarmState, msgs: Messages, phase: int

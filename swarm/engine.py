@@ -236,21 +236,16 @@ class Engine:
         """``run.rounds``: one row per round; every column float64 or int64 (booleans and
         narrower integers widened), ``coverage`` as it came."""
         rows = self.rows
-        names = list(rows[0]) if rows else []
-        if rows and all(len(row) == len(names) and row.keys() == rows[0].keys()
-                        for row in rows):
+        if rows and all(row.keys() == rows[0].keys() for row in rows):
             # the usual case, every round the same columns: one array per column, one frame
             # (the general path below costs ~3 ms a run, more than a 10^4-node run's rounds)
-            columns = {name: np.array([row[name] for row in rows]) for name in names}
+            columns = {name: np.array([row[name] for row in rows]) for name in rows[0]}
             if all(a.dtype.kind in "biuf" for a in columns.values()):
-                for name, a in columns.items():
-                    if name != "coverage" and a.dtype != np.float64:
-                        columns[name] = a.astype(np.int64)
-                return pd.DataFrame(columns, copy=False)
+                return pd.DataFrame({name: _widened(name, a) for name, a in columns.items()},
+                                    copy=False)
         frame = pd.DataFrame.from_records(rows)
         for col in frame.columns:
-            if col != "coverage" and frame[col].dtype != np.float64:
-                frame[col] = frame[col].astype(np.int64)
+            frame[col] = _widened(col, frame[col])
         return frame
 
     def summary(self, rounds: pd.DataFrame, events: pd.DataFrame) -> dict[str, Any]:
@@ -262,6 +257,14 @@ class Engine:
                 last = healed["reconverge_rounds"].iloc[-1]
                 out["reconverge_rounds"] = None if pd.isna(last) else int(last)
         return out
+
+
+def _widened(name: str, values: Any) -> Any:
+    """A round column (array or Series) as ``run.rounds`` holds it: float64 kept, ``coverage``
+    as it came, anything else int64."""
+    if name == "coverage" or values.dtype == np.float64:
+        return values
+    return values.astype(np.int64)
 
 
 # -- memory ---------------------------------------------------------------------------------
